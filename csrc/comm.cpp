@@ -1,0 +1,193 @@
+// Communicators: queries, construction, naming, error handlers.
+#include <string>
+
+#include "types.hpp"
+
+namespace mpi4py {
+
+namespace {
+
+int comm_size(MPI_Comm comm) {
+  int size = 0;
+  check(MPI_Comm_size(comm, &size));
+  return size;
+}
+
+int comm_rank(MPI_Comm comm) {
+  int rank = 0;
+  check(MPI_Comm_rank(comm, &rank));
+  return rank;
+}
+
+bool comm_is_inter(MPI_Comm comm) {
+  int flag = 0;
+  check(MPI_Comm_test_inter(comm, &flag));
+  return flag;
+}
+
+std::string comm_name(MPI_Comm comm) {
+  char name[MPI_MAX_OBJECT_NAME + 1] = {0};
+  int length = 0;
+  check(MPI_Comm_get_name(comm, name, &length));
+  return std::string(name, static_cast<size_t>(length));
+}
+
+// A new communicator from a split or create: intra or inter as the library says.
+nb::object wrap_new_comm(MPI_Comm comm) {
+  if (comm == MPI_COMM_NULL) return wrap<Comm>(comm);
+  return comm_is_inter(comm) ? wrap<Intercomm>(comm) : wrap<Intracomm>(comm);
+}
+
+}  // namespace
+
+nb::object wrap_comm_like(nb::handle self, MPI_Comm comm) {
+  if (comm == MPI_COMM_NULL) return wrap<Comm>(comm);
+  return wrap_as<Comm>(self.type(), comm);
+}
+
+void bind_comm(nb::module_& m, Classes& c) {
+  auto& cls = c.comm;
+  bind_handle_basics<Comm>(cls, MPI_COMM_NULL);
+  cls.def("Get_size", [](const Comm& self) { return comm_size(self.ob_mpi); },
+          "Return the number of processes in a communicator.");
+  cls.def("Get_rank", [](const Comm& self) { return comm_rank(self.ob_mpi); },
+          "Return the rank of this process in a communicator.");
+  cls.def_prop_ro("size", [](const Comm& self) { return comm_size(self.ob_mpi); });
+  cls.def_prop_ro("rank", [](const Comm& self) { return comm_rank(self.ob_mpi); });
+  cls.def("Get_group", [](const Comm& self) {
+    MPI_Group group = MPI_GROUP_NULL;
+    check(MPI_Comm_group(self.ob_mpi, &group));
+    return wrap<Group>(group);
+  });
+  cls.def_prop_ro("group", [](const Comm& self) {
+    MPI_Group group = MPI_GROUP_NULL;
+    check(MPI_Comm_group(self.ob_mpi, &group));
+    return wrap<Group>(group);
+  });
+  cls.def(
+      "Compare",
+      [](const Comm& self, const Comm& other) {
+        int result = MPI_UNEQUAL;
+        check(MPI_Comm_compare(self.ob_mpi, other.ob_mpi, &result));
+        return result;
+      },
+      nb::arg("comm"), "Compare two communicators.");
+  cls.def("Is_inter", [](const Comm& self) { return comm_is_inter(self.ob_mpi); });
+  cls.def("Is_intra", [](const Comm& self) { return !comm_is_inter(self.ob_mpi); });
+  cls.def_prop_ro("is_inter", [](const Comm& self) { return comm_is_inter(self.ob_mpi); });
+  cls.def_prop_ro("is_intra", [](const Comm& self) { return !comm_is_inter(self.ob_mpi); });
+  cls.def(
+      "Dup",
+      [](nb::handle self, const Info* info) {
+        MPI_Comm comm = MPI_COMM_NULL;
+        MPI_Comm source = nb::cast<Comm&>(self).ob_mpi;
+        if (info && info->ob_mpi != MPI_INFO_NULL)
+          check(MPI_Comm_dup_with_info(source, info->ob_mpi, &comm));
+        else
+          check(MPI_Comm_dup(source, &comm));
+        return wrap_comm_like(self, comm);
+      },
+      nb::arg("info") = nb::none(), "Duplicate a communicator.");
+  cls.def(
+      "Dup_with_info",
+      [](nb::handle self, const Info& info) {
+        MPI_Comm comm = MPI_COMM_NULL;
+        check(MPI_Comm_dup_with_info(nb::cast<Comm&>(self).ob_mpi, info.ob_mpi, &comm));
+        return wrap_comm_like(self, comm);
+      },
+      nb::arg("info"));
+  cls.def(
+      "Clone",
+      [](nb::handle self) {
+        MPI_Comm comm = MPI_COMM_NULL;
+        check(MPI_Comm_dup(nb::cast<Comm&>(self).ob_mpi, &comm));
+        return wrap_comm_like(self, comm);
+      },
+      "Clone an existing communicator.");
+  cls.def(
+      "Split",
+      [](const Comm& self, int color, int key) {
+        MPI_Comm comm = MPI_COMM_NULL;
+        check(nogil([&] { return MPI_Comm_split(self.ob_mpi, color, key, &comm); }));
+        return wrap_new_comm(comm);
+      },
+      nb::arg("color") = 0, nb::arg("key") = 0, "Split communicator by color and key.");
+  cls.def(
+      "Split_type",
+      [](const Comm& self, int split_type, int key, const Info* info) {
+        MPI_Comm comm = MPI_COMM_NULL;
+        MPI_Info minfo = info ? info->ob_mpi : MPI_INFO_NULL;
+        check(nogil([&] { return MPI_Comm_split_type(self.ob_mpi, split_type, key, minfo, &comm); }));
+        return wrap_new_comm(comm);
+      },
+      nb::arg("split_type"), nb::arg("key") = 0, nb::arg("info") = nb::none(),
+      "Split communicator by split type.");
+  cls.def(
+      "Create",
+      [](const Comm& self, const Group& group) {
+        MPI_Comm comm = MPI_COMM_NULL;
+        check(nogil([&] { return MPI_Comm_create(self.ob_mpi, group.ob_mpi, &comm); }));
+        return wrap_new_comm(comm);
+      },
+      nb::arg("group"), "Create communicator from group.");
+  cls.def(
+      "Free",
+      [](Comm& self) {
+        if (self.predefined()) raise_mpi_error(MPI_ERR_COMM);
+        check(MPI_Comm_free(&self.ob_mpi));
+      },
+      "Free a communicator.");
+  cls.def(
+      "Abort",
+      [](const Comm& self, int errorcode) {
+        nb::gil_scoped_release release;
+        MPI_Abort(self.ob_mpi, errorcode);
+      },
+      nb::arg("errorcode") = 0, "Terminate the MPI execution environment.");
+  cls.def("Get_name", [](const Comm& self) { return comm_name(self.ob_mpi); });
+  cls.def(
+      "Set_name",
+      [](Comm& self, const std::string& name) {
+        check(MPI_Comm_set_name(self.ob_mpi, name.c_str()));
+      },
+      nb::arg("name"));
+  cls.def_prop_rw(
+      "name", [](const Comm& self) { return comm_name(self.ob_mpi); },
+      [](Comm& self, const std::string& name) {
+        check(MPI_Comm_set_name(self.ob_mpi, name.c_str()));
+      });
+  cls.def("Get_errhandler", [](const Comm& self) {
+    MPI_Errhandler handler = MPI_ERRHANDLER_NULL;
+    check(MPI_Comm_get_errhandler(self.ob_mpi, &handler));
+    return wrap<Errhandler>(handler);
+  });
+  cls.def(
+      "Set_errhandler",
+      [](Comm& self, const Errhandler& handler) {
+        check(MPI_Comm_set_errhandler(self.ob_mpi, handler.ob_mpi));
+      },
+      nb::arg("errhandler"));
+  cls.def("Get_topology", [](const Comm& self) {
+    int kind = MPI_UNDEFINED;
+    check(MPI_Topo_test(self.ob_mpi, &kind));
+    return kind;
+  });
+  cls.def_prop_ro("topology", [](const Comm& self) {
+    int kind = MPI_UNDEFINED;
+    check(MPI_Topo_test(self.ob_mpi, &kind));
+    return kind;
+  });
+
+  bind_handle_init<Intracomm, Comm>(c.intracomm, MPI_COMM_NULL);
+  bind_handle_init<Topocomm, Comm>(c.topocomm, MPI_COMM_NULL);
+  bind_handle_init<Cartcomm, Comm>(c.cartcomm, MPI_COMM_NULL);
+  bind_handle_init<Graphcomm, Comm>(c.graphcomm, MPI_COMM_NULL);
+  bind_handle_init<Distgraphcomm, Comm>(c.distgraphcomm, MPI_COMM_NULL);
+  bind_handle_init<Intercomm, Comm>(c.intercomm, MPI_COMM_NULL);
+
+  m.attr("COMM_NULL") = wrap<Comm>(MPI_COMM_NULL, kPredefined);
+  m.attr("COMM_SELF") = wrap<Intracomm>(MPI_COMM_SELF, kPredefined);
+  m.attr("COMM_WORLD") = wrap<Intracomm>(MPI_COMM_WORLD, kPredefined);
+}
+
+}  // namespace mpi4py

@@ -2,6 +2,7 @@
 // dependency order, then initializes MPI as mpi4py.rc says.
 #include "buffer.hpp"
 #include "env.hpp"
+#include "pickle.hpp"
 #include "errors.hpp"
 #include "types.hpp"
 
@@ -47,6 +48,7 @@ NB_MODULE(MPI, m) {
   Classes c(m);
   bind_env(m);
   bind_buffer_constants(m);
+  bind_pickle(m);
   bind_datatype(m, c);
   bind_op(m, c);
   bind_info(m, c);

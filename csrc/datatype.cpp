@@ -483,6 +483,7 @@ void bind_datatype(nb::module_& m, Classes& c) {
 
   bind_datatype_create(m, c);
   bind_datatype_decode(m, c);
+  bind_datatype_codes(m, c);
   bind_datatype_pack(m, c);
 
   for (const NamedType& entry : kNamedTypes) {

@@ -73,6 +73,7 @@ T handle_from_int(std::intptr_t value) {
 // Rooms of the datatype binding, called by bind_datatype.
 void bind_datatype_create(nb::module_& m, Classes& c);
 void bind_datatype_decode(nb::module_& m, Classes& c);
+void bind_datatype_codes(nb::module_& m, Classes& c);
 void bind_datatype_pack(nb::module_& m, Classes& c);
 
 }  // namespace mpi4py

@@ -60,7 +60,9 @@ def from_numpy_dtype(dtype: Any) -> MPI.Datatype:
     if dtype.hasobject:
         raise ValueError("cannot convert a NumPy dtype holding Python objects")
     if not dtype.isnative:
-        raise ValueError(f"cannot convert NumPy dtype {dtype} with non-native byte order")
+        raise ValueError(
+            f"cannot convert NumPy dtype {dtype} with non-native byte order"
+        )
     if dtype.names is not None:
         return _from_struct(dtype)
     if dtype.subdtype is not None:
@@ -75,8 +77,12 @@ def from_numpy_dtype(dtype: Any) -> MPI.Datatype:
 def _from_struct(dtype: Any) -> MPI.Datatype:
     with _Temporaries() as temps:
         offsets = [dtype.fields[name][1] for name in dtype.names]
-        members = [temps.add(from_numpy_dtype(dtype.fields[name][0])) for name in dtype.names]
-        struct = temps.add(MPI.Datatype.Create_struct([1] * len(members), offsets, members))
+        members = [
+            temps.add(from_numpy_dtype(dtype.fields[name][0])) for name in dtype.names
+        ]
+        struct = temps.add(
+            MPI.Datatype.Create_struct([1] * len(members), offsets, members)
+        )
         return struct.Create_resized(0, dtype.itemsize)
 
 
@@ -109,10 +115,29 @@ def to_numpy_dtype(datatype: MPI.Datatype) -> Any:
     np = _np()
     if not datatype:
         raise ValueError("cannot convert MPI.DATATYPE_NULL to a NumPy dtype")
+    if datatype.lb != 0:
+        raise ValueError("cannot convert an MPI datatype whose lower bound is not zero")
+    return _convert(np, datatype)
+
+
+# Internally a datatype converts to a dtype whose field offsets are measured
+# from the datatype's origin and whose itemsize is the datatype's upper bound,
+# so it can be placed as a field of an enclosing record. Repeating it (as the
+# element of a block) additionally needs a zero lower bound: only then is the
+# NumPy item stride, the itemsize, the MPI stride, the extent.
+
+
+def _convert(np: Any, datatype: MPI.Datatype) -> Any:
+    if datatype.lb < 0:
+        raise ValueError("cannot convert an MPI datatype reaching below its origin")
     combiner = datatype.combiner
     if combiner == MPI.COMBINER_NAMED:
         return _from_named(np, datatype)
-    if combiner in (MPI.COMBINER_F90_INTEGER, MPI.COMBINER_F90_REAL, MPI.COMBINER_F90_COMPLEX):
+    if combiner in (
+        MPI.COMBINER_F90_INTEGER,
+        MPI.COMBINER_F90_REAL,
+        MPI.COMBINER_F90_COMPLEX,
+    ):
         return np.dtype(datatype.typestr)
     with _Temporaries() as temps:
         base, name, params = datatype.decode()
@@ -125,14 +150,18 @@ def to_numpy_dtype(datatype: MPI.Datatype) -> Any:
         return convert(np, datatype, base, params)
 
 
+def _element(np: Any, datatype: MPI.Datatype) -> Any:
+    """The dtype of a datatype used as a repeated element."""
+    if datatype.lb != 0:
+        raise ValueError("cannot repeat an MPI datatype whose lower bound is not zero")
+    return _convert(np, datatype)
+
+
 def _from_named(np: Any, datatype: MPI.Datatype) -> Any:
     for name, value in _PAIR_VALUES.items():
         if datatype == getattr(MPI, name):
-            return _record(
-                np,
-                [(np.dtype(value), 0), (np.dtype("i"), None)],
-                datatype.extent,
-            )
+            fields = [(np.dtype(value), 0), (np.dtype("i"), None)]
+            return _record(np, fields, datatype.extent)
     typestr = datatype.typestr
     if typestr.startswith("V"):
         raise ValueError(f"no NumPy dtype matches MPI datatype {datatype.Get_name()}")
@@ -141,93 +170,114 @@ def _from_named(np: Any, datatype: MPI.Datatype) -> Any:
 
 def _record(np: Any, fields: list[tuple[Any, int | None]], itemsize: int) -> Any:
     """A structured dtype with fields f0, f1, ... at the given offsets (None:
-    the next offset aligned for the field), marked aligned when every field is."""
+    the next suitably aligned offset). It is marked aligned when the layout is
+    exactly the one a C compiler (and ``align=True``) would give the fields."""
     offsets, formats, end = [], [], 0
     for dtype, offset in fields:
         if offset is None:
-            offset = -(-end // dtype.alignment) * dtype.alignment
+            offset = _round_up(end, dtype.alignment)
         offsets.append(offset)
         formats.append(dtype)
         end = offset + dtype.itemsize
-    alignment = max((dtype.alignment for dtype in formats), default=1)
-    aligned = itemsize % alignment == 0 and all(
-        offset % dtype.alignment == 0 for dtype, offset in zip(formats, offsets)
-    )
-    spec = {
+    spec: dict[str, Any] = {
         "names": [f"f{i}" for i in range(len(formats))],
         "formats": formats,
         "offsets": offsets,
         "itemsize": itemsize,
     }
-    if aligned:
+    if formats and (offsets, itemsize) == _natural_layout(formats):
         spec["aligned"] = True
     return np.dtype(spec)
 
 
-def _block(np: Any, element: Any, count: int) -> Any:
-    return element if count == 1 else np.dtype((element, (count,)))
+def _round_up(value: int, alignment: int) -> int:
+    return -(-value // alignment) * alignment
 
 
-def _blocks(np: Any, datatype: MPI.Datatype, element: Any, blocks: list[tuple[int, int]]) -> Any:
-    """A structured dtype of (offset in bytes, element count) blocks."""
-    lb, extent = datatype.Get_extent()
-    if lb != 0:
-        raise ValueError("cannot convert an MPI datatype with a nonzero lower bound")
-    fields = [(_block(np, element, count), offset) for offset, count in blocks]
-    return _record(np, fields, extent)
+def _natural_layout(formats: list[Any]) -> tuple[list[int], int]:
+    offsets, end = [], 0
+    for dtype in formats:
+        offsets.append(_round_up(end, dtype.alignment))
+        end = offsets[-1] + dtype.itemsize
+    return offsets, _round_up(end, max(dtype.alignment for dtype in formats))
 
 
-def _dup(np: Any, datatype: MPI.Datatype, base: MPI.Datatype, params: dict[str, Any]) -> Any:
-    return to_numpy_dtype(base)
+def _repeat(np: Any, datatype: MPI.Datatype, count: int) -> Any:
+    """`count` consecutive items of a datatype as one field."""
+    if count == 1:
+        return _convert(np, datatype)
+    return np.dtype((_element(np, datatype), (count,)))
 
 
-def _contiguous(np: Any, datatype: MPI.Datatype, base: MPI.Datatype, params: dict[str, Any]) -> Any:
-    return np.dtype((to_numpy_dtype(base), (params["count"],)))
+def _blocks(
+    np: Any, datatype: MPI.Datatype, base: MPI.Datatype, blocks: list[tuple[int, int]]
+) -> Any:
+    """A record of (byte offset, item count) blocks of `base`."""
+    fields = [(_repeat(np, base, count), offset) for offset, count in blocks]
+    return _record(np, fields, datatype.ub)
 
 
-def _vector(np: Any, datatype: MPI.Datatype, base: MPI.Datatype, params: dict[str, Any]) -> Any:
+def _dup(
+    np: Any, datatype: MPI.Datatype, base: MPI.Datatype, params: dict[str, Any]
+) -> Any:
+    return _convert(np, base)
+
+
+def _contiguous(
+    np: Any, datatype: MPI.Datatype, base: MPI.Datatype, params: dict[str, Any]
+) -> Any:
+    return np.dtype((_element(np, base), (params["count"],)))
+
+
+def _vector(
+    np: Any, datatype: MPI.Datatype, base: MPI.Datatype, params: dict[str, Any]
+) -> Any:
     stride = params["stride"]
     if datatype.combiner == MPI.COMBINER_VECTOR:
         stride *= base.extent
     blocks = [(i * stride, params["blocklength"]) for i in range(params["count"])]
-    return _blocks(np, datatype, to_numpy_dtype(base), blocks)
+    return _blocks(np, datatype, base, blocks)
 
 
-def _indexed(np: Any, datatype: MPI.Datatype, base: MPI.Datatype, params: dict[str, Any]) -> Any:
+def _indexed(
+    np: Any, datatype: MPI.Datatype, base: MPI.Datatype, params: dict[str, Any]
+) -> Any:
     displacements = params["displacements"]
     lengths = params.get("blocklengths") or [params["blocklength"]] * len(displacements)
     unit = 1
     if datatype.combiner in (MPI.COMBINER_INDEXED, MPI.COMBINER_INDEXED_BLOCK):
         unit = base.extent
     blocks = [(d * unit, n) for d, n in zip(displacements, lengths)]
-    return _blocks(np, datatype, to_numpy_dtype(base), blocks)
+    return _blocks(np, datatype, base, blocks)
 
 
-def _struct(np: Any, datatype: MPI.Datatype, base: MPI.Datatype, params: dict[str, Any]) -> Any:
-    lb = datatype.lb
-    if lb != 0:
-        raise ValueError("cannot convert an MPI datatype with a nonzero lower bound")
+def _struct(
+    np: Any, datatype: MPI.Datatype, base: MPI.Datatype, params: dict[str, Any]
+) -> Any:
     fields = [
-        (_block(np, to_numpy_dtype(member), count), offset)
+        (_repeat(np, member, count), offset)
         for member, count, offset in zip(
             params["datatypes"], params["blocklengths"], params["displacements"]
         )
     ]
-    return _record(np, fields, datatype.extent)
+    return _record(np, fields, datatype.ub)
 
 
-def _resized(np: Any, datatype: MPI.Datatype, base: MPI.Datatype, params: dict[str, Any]) -> Any:
-    if params["lb"] != 0:
-        raise ValueError("cannot convert an MPI datatype with a nonzero lower bound")
-    inner = to_numpy_dtype(base)
+def _resized(
+    np: Any, datatype: MPI.Datatype, base: MPI.Datatype, params: dict[str, Any]
+) -> Any:
+    inner = _convert(np, base)
     if inner.names is None:
-        return _record(np, [(inner, 0)], params["extent"])
-    fields = [(inner.fields[name][0], inner.fields[name][1]) for name in inner.names]
-    return _record(np, fields, params["extent"])
+        fields = [(inner, 0)]
+    else:
+        fields = [inner.fields[name] for name in inner.names]
+    return _record(np, fields, datatype.ub)
 
 
-def _subarray(np: Any, datatype: MPI.Datatype, base: MPI.Datatype, params: dict[str, Any]) -> Any:
-    element = to_numpy_dtype(base)
+def _subarray(
+    np: Any, datatype: MPI.Datatype, base: MPI.Datatype, params: dict[str, Any]
+) -> Any:
+    element = _element(np, base)
     sizes, subsizes, starts = params["sizes"], params["subsizes"], params["starts"]
     if params["order"] == MPI.ORDER_FORTRAN:
         sizes, subsizes, starts = sizes[::-1], subsizes[::-1], starts[::-1]
@@ -239,9 +289,9 @@ def _subarray(np: Any, datatype: MPI.Datatype, base: MPI.Datatype, params: dict[
         strides[k] = strides[k + 1] * sizes[k + 1]
     blocks = []
     for index in np.ndindex(*subsizes[:-1]):
-        first = sum((s + i) * t for s, i, t in zip(starts, index + (0,), strides))
+        first = sum((s + i) * t for s, i, t in zip(starts, (*index, 0), strides))
         blocks.append((first * base.extent, subsizes[-1]))
-    return _blocks(np, datatype, element, blocks)
+    return _blocks(np, datatype, base, blocks)
 
 
 _CONVERTERS = {

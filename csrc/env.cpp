@@ -1,8 +1,9 @@
 // MPI environment: initialization and finalization (automatic, governed by
 // mpi4py.rc, or explicit), thread support, versions, timers.
+#include "env.hpp"
+
 #include <string>
 
-#include "env.hpp"
 #include "types.hpp"
 
 namespace mpi4py {
@@ -108,7 +109,7 @@ void bind_env(nb::module_& m) {
         apply_error_policy(error_policy);
         return provided;
       },
-      nb::arg("required") = MPI_THREAD_MULTIPLE,
+      nb::arg("required") = int(MPI_THREAD_MULTIPLE),
       "Initialize the MPI execution environment with a thread support level.");
   m.def(
       "Finalize", [] { check(MPI_Finalize()); }, "Terminate the MPI execution environment.");

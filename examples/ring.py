@@ -25,4 +25,6 @@ else:
 if rank == 0:
     expected = size * (size - 1) // 2
     assert token[0] == expected, (token[0], expected)
-    print(f"ring of {size} processes: token came back as {token[0]} (expected {expected})")
+    print(
+        f"ring of {size} processes: token came back as {token[0]} (expected {expected})"
+    )

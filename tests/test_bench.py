@@ -1,7 +1,7 @@
 """python -m mpi4py.bench helloworld (run collectively in-process)."""
 
-import io
 import contextlib
+import io
 
 from mpi4py import MPI, bench
 
@@ -14,7 +14,9 @@ def test_helloworld_message():
     size, rank = comm.Get_size(), comm.Get_rank()
     name = MPI.Get_processor_name()
     width = len(str(size - 1))
-    assert message == f"Hello, World! I am process {rank:{width}d} of {size} on {name}.\n"
+    assert (
+        message == f"Hello, World! I am process {rank:{width}d} of {size} on {name}.\n"
+    )
     assert out.getvalue() == message
 
 

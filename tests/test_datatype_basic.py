@@ -5,10 +5,26 @@ import pytest
 from mpi4py import MPI
 
 SIZES = {
-    "CHAR": 1, "SIGNED_CHAR": 1, "UNSIGNED_CHAR": 1, "BYTE": 1, "SHORT": 2, "INT": 4,
-    "FLOAT": 4, "DOUBLE": 8, "INT8_T": 1, "INT16_T": 2, "INT32_T": 4, "INT64_T": 8,
-    "UINT8_T": 1, "UINT16_T": 2, "UINT32_T": 4, "UINT64_T": 8, "C_BOOL": 1,
-    "C_FLOAT_COMPLEX": 8, "C_DOUBLE_COMPLEX": 16, "LONG_LONG": 8,
+    "CHAR": 1,
+    "SIGNED_CHAR": 1,
+    "UNSIGNED_CHAR": 1,
+    "BYTE": 1,
+    "SHORT": 2,
+    "INT": 4,
+    "FLOAT": 4,
+    "DOUBLE": 8,
+    "INT8_T": 1,
+    "INT16_T": 2,
+    "INT32_T": 4,
+    "INT64_T": 8,
+    "UINT8_T": 1,
+    "UINT16_T": 2,
+    "UINT32_T": 4,
+    "UINT64_T": 8,
+    "C_BOOL": 1,
+    "C_FLOAT_COMPLEX": 8,
+    "C_DOUBLE_COMPLEX": 16,
+    "LONG_LONG": 8,
 }
 
 
@@ -53,8 +69,22 @@ def test_typedict():
 
 
 def test_predefined_ops():
-    names = ["MAX", "MIN", "SUM", "PROD", "LAND", "BAND", "LOR", "BOR", "LXOR", "BXOR",
-             "MAXLOC", "MINLOC", "REPLACE", "NO_OP"]
+    names = [
+        "MAX",
+        "MIN",
+        "SUM",
+        "PROD",
+        "LAND",
+        "BAND",
+        "LOR",
+        "BOR",
+        "LXOR",
+        "BXOR",
+        "MAXLOC",
+        "MINLOC",
+        "REPLACE",
+        "NO_OP",
+    ]
     ops = [getattr(MPI, name) for name in names]
     assert all(isinstance(op, MPI.Op) and op for op in ops)
     assert len({op.handle for op in ops}) == len(ops)

@@ -30,8 +30,12 @@ def test_library_version_names_a_library():
 def test_thread_level_from_rc():
     # rc.threads=True, rc.thread_level="multiple" by default.
     provided = MPI.Query_thread()
-    assert provided in (MPI.THREAD_SINGLE, MPI.THREAD_FUNNELED,
-                        MPI.THREAD_SERIALIZED, MPI.THREAD_MULTIPLE)
+    assert provided in (
+        MPI.THREAD_SINGLE,
+        MPI.THREAD_FUNNELED,
+        MPI.THREAD_SERIALIZED,
+        MPI.THREAD_MULTIPLE,
+    )
     assert MPI.THREAD_SINGLE < MPI.THREAD_FUNNELED < MPI.THREAD_SERIALIZED
     assert MPI.THREAD_SERIALIZED < MPI.THREAD_MULTIPLE
     assert MPI.Is_thread_main()
@@ -83,21 +87,46 @@ def test_rc_defaults():
 
 def _run_singleton(code, **env):
     """Run `code` in a fresh singleton Python process (not under mpiexec)."""
-    environ = {k: v for k, v in os.environ.items()
-               if not k.startswith(("PMI_", "PMIX_", "OMPI_", "HYDRA_", "MPI_LOCALNRANKS",
-                                    "MPI_LOCALRANKID", "MPIR_", "PRTE_", "OPAL_"))}
+    environ = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(
+            (
+                "PMI_",
+                "PMIX_",
+                "OMPI_",
+                "HYDRA_",
+                "MPI_LOCALNRANKS",
+                "MPI_LOCALRANKID",
+                "MPIR_",
+                "PRTE_",
+                "OPAL_",
+            )
+        )
+    }
     environ.update(OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1")
     environ.update(env)
-    return subprocess.run([sys.executable, "-c", code], env=environ, capture_output=True,
-                          text=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        env=environ,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
 @pytest.mark.skipif(MPI.COMM_WORLD.Get_rank() != 0, reason="one process spawns it")
 def test_rc_environment_variables():
-    code = ("import mpi4py; from mpi4py import MPI; "
-            "print(MPI.Is_initialized(), mpi4py.rc.thread_level, mpi4py.rc.errors)")
-    result = _run_singleton(code, MPI4PY_RC_INITIALIZE="false",
-                            MPI4PY_RC_THREAD_LEVEL="serialized", MPI4PY_RC_ERRORS="fatal")
+    code = (
+        "import mpi4py; from mpi4py import MPI; "
+        "print(MPI.Is_initialized(), mpi4py.rc.thread_level, mpi4py.rc.errors)"
+    )
+    result = _run_singleton(
+        code,
+        MPI4PY_RC_INITIALIZE="false",
+        MPI4PY_RC_THREAD_LEVEL="serialized",
+        MPI4PY_RC_ERRORS="fatal",
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["False", "serialized", "fatal"]
 
@@ -129,8 +158,10 @@ def test_explicit_init_and_finalize():
 
 @pytest.mark.skipif(MPI.COMM_WORLD.Get_rank() != 0, reason="one process spawns it")
 def test_rc_threads_false_gives_single():
-    code = ("import mpi4py; mpi4py.rc.threads = False\n"
-            "from mpi4py import MPI; print(MPI.Query_thread() == MPI.THREAD_SINGLE)")
+    code = (
+        "import mpi4py; mpi4py.rc.threads = False\n"
+        "from mpi4py import MPI; print(MPI.Query_thread() == MPI.THREAD_SINGLE)"
+    )
     result = _run_singleton(code)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "True"
@@ -138,9 +169,11 @@ def test_rc_threads_false_gives_single():
 
 @pytest.mark.skipif(MPI.COMM_WORLD.Get_rank() != 0, reason="one process spawns it")
 def test_rc_errors_policy_applied():
-    code = ("import mpi4py; mpi4py.rc.errors = 'fatal'\n"
-            "from mpi4py import MPI\n"
-            "print(MPI.COMM_WORLD.Get_errhandler() == MPI.ERRORS_ARE_FATAL)")
+    code = (
+        "import mpi4py; mpi4py.rc.errors = 'fatal'\n"
+        "from mpi4py import MPI\n"
+        "print(MPI.COMM_WORLD.Get_errhandler() == MPI.ERRORS_ARE_FATAL)"
+    )
     result = _run_singleton(code)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "True"

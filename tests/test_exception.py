@@ -46,8 +46,19 @@ def test_error_constants_are_distinct_classes():
         assert isinstance(value, int)
         if name != "ERR_LASTCODE":
             assert MPI.SUCCESS < value <= MPI.ERR_LASTCODE, name
-    standard = [getattr(MPI, n) for n in ("ERR_BUFFER", "ERR_COUNT", "ERR_TYPE", "ERR_TAG",
-                                          "ERR_COMM", "ERR_RANK", "ERR_ROOT", "ERR_TRUNCATE")]
+    standard = [
+        getattr(MPI, n)
+        for n in (
+            "ERR_BUFFER",
+            "ERR_COUNT",
+            "ERR_TYPE",
+            "ERR_TAG",
+            "ERR_COMM",
+            "ERR_RANK",
+            "ERR_ROOT",
+            "ERR_TRUNCATE",
+        )
+    ]
     assert len(set(standard)) == len(standard)
 
 

@@ -31,7 +31,8 @@ def test_translate_ranks(world_group):
     reversed_group = world_group.Incl(list(range(size - 1, -1, -1)))
     try:
         assert world_group.Translate_ranks(list(range(size)), reversed_group) == list(
-            range(size - 1, -1, -1))
+            range(size - 1, -1, -1)
+        )
         assert world_group.Translate_ranks() == list(range(size))
         assert world_group.Translate_ranks([0], MPI.GROUP_EMPTY) == [MPI.UNDEFINED]
     finally:

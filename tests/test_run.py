@@ -20,11 +20,22 @@ WORLD = MPI.COMM_WORLD
 IS_MPICH = "MPICH" in MPI.Get_library_version()
 MPIEXEC = "mpiexec.mpich" if IS_MPICH else "mpiexec.openmpi"
 
-pytestmark = pytest.mark.skipif(WORLD.Get_rank() != 0, reason="rank 0 launches the jobs")
+pytestmark = pytest.mark.skipif(
+    WORLD.Get_rank() != 0, reason="rank 0 launches the jobs"
+)
 
 
 def clean_env():
-    prefixes = ("PMI_", "PMIX_", "OMPI_", "HYDRA_", "MPIR_", "PRTE_", "OPAL_", "MPI_LOCAL")
+    prefixes = (
+        "PMI_",
+        "PMIX_",
+        "OMPI_",
+        "HYDRA_",
+        "MPIR_",
+        "PRTE_",
+        "OPAL_",
+        "MPI_LOCAL",
+    )
     env = {k: v for k, v in os.environ.items() if not k.startswith(prefixes)}
     env["OMPI_ALLOW_RUN_AS_ROOT"] = "1"
     env["OMPI_ALLOW_RUN_AS_ROOT_CONFIRM"] = "1"
@@ -34,13 +45,19 @@ def clean_env():
 
 
 def launch(np, args, timeout):
-    """Run `mpiexec -n np python args`; return (returncode or None on timeout, output)."""
+    """Run `mpiexec -n np python args`: (returncode, or None on timeout; output)."""
     command = [MPIEXEC, "-n", str(np)]
     if not IS_MPICH:
         command.append("--oversubscribe")
     command += [sys.executable, *args]
-    process = subprocess.Popen(command, env=clean_env(), stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    process = subprocess.Popen(
+        command,
+        env=clean_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
     try:
         output, _ = process.communicate(timeout=timeout)
         return process.returncode, output
@@ -78,20 +95,25 @@ def test_runner_aborts_instead_of_deadlocking(failing_script):
     assert elapsed < 30
 
 
-@pytest.mark.skipif(not IS_MPICH, reason="Open MPI's mpiexec itself kills a job whose "
-                    "process exits non-zero, so plain python ends there too")
+@pytest.mark.skipif(
+    not IS_MPICH,
+    reason="Open MPI's mpiexec itself kills a job whose "
+    "process exits non-zero, so plain python ends there too",
+)
 def test_plain_python_is_the_case_that_hangs(failing_script):
     status, output = launch(2, [failing_script], timeout=8)
-    assert status is None, "expected plain python to hang; it ended with %r:\n%s" % (
-        status, output)
+    message = f"expected plain python to hang; it ended with {status!r}:\n{output}"
+    assert status is None, message
     assert "ZeroDivisionError" in output
 
 
 def test_runner_success_exit_status(tmp_path):
     path = tmp_path / "ok.py"
-    path.write_text("import sys\nfrom mpi4py import MPI\n"
-                    "assert sys.argv[1:] == ['x', 'y']\n"
-                    "print('rank', MPI.COMM_WORLD.Get_rank())\n")
+    path.write_text(
+        "import sys\nfrom mpi4py import MPI\n"
+        "assert sys.argv[1:] == ['x', 'y']\n"
+        'sys.stdout.write(f"rank {MPI.COMM_WORLD.Get_rank()}\\n")\n'
+    )
     status, output = launch(2, ["-m", "mpi4py", str(path), "x", "y"], timeout=60)
     assert status == 0, output
     assert "rank 0" in output and "rank 1" in output
@@ -99,16 +121,24 @@ def test_runner_success_exit_status(tmp_path):
 
 def test_runner_sys_exit_nonzero_aborts(tmp_path):
     path = tmp_path / "exit.py"
-    path.write_text("import sys\nfrom mpi4py import MPI\n"
-                    "if MPI.COMM_WORLD.rank == 0:\n    sys.exit(3)\n"
-                    "MPI.COMM_WORLD.recv(source=0)\n")
+    path.write_text(
+        "import sys\nfrom mpi4py import MPI\n"
+        "if MPI.COMM_WORLD.rank == 0:\n    sys.exit(3)\n"
+        "MPI.COMM_WORLD.recv(source=0)\n"
+    )
     status, output = launch(2, ["-m", "mpi4py", str(path)], timeout=30)
     assert status not in (None, 0), output
 
 
 def run_local(*args, stdin=None):
-    return subprocess.run([sys.executable, "-m", "mpi4py", *args], env=clean_env(),
-                          capture_output=True, text=True, timeout=60, input=stdin)
+    return subprocess.run(
+        [sys.executable, "-m", "mpi4py", *args],
+        env=clean_env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        input=stdin,
+    )
 
 
 def test_command_module_and_stdin_forms():
@@ -137,8 +167,12 @@ def test_informational_options():
 
 
 def test_rc_option():
-    result = run_local("--rc", "threads=false", "-c",
-                       "from mpi4py import MPI; print(MPI.Query_thread())")
+    result = run_local(
+        "--rc",
+        "threads=false",
+        "-c",
+        "from mpi4py import MPI; print(MPI.Query_thread())",
+    )
     assert result.returncode == 0, result.stderr
     assert int(result.stdout) == MPI.THREAD_SINGLE
     result = run_local("--rc", "no_such_key=1", "-c", "pass")

@@ -19,13 +19,20 @@ def helloworld(comm: Any, args: list[str] | None = None, verbose: bool = True) -
     from . import MPI
 
     parser = argparse.ArgumentParser(prog=f"{__spec__.name} helloworld")
-    parser.add_argument("-q", "--quiet", action="store_false", dest="verbose",
-                        default=verbose, help="print nothing")
+    parser.add_argument(
+        "-q",
+        "--quiet",
+        action="store_false",
+        dest="verbose",
+        default=verbose,
+        help="print nothing",
+    )
     options = parser.parse_args(args)
     size = comm.Get_size()
     rank = comm.Get_rank()
     name = MPI.Get_processor_name()
-    message = f"Hello, World! I am process {rank:{len(str(size - 1))}d} of {size} on {name}.\n"
+    width = len(str(size - 1))
+    message = f"Hello, World! I am process {rank:{width}d} of {size} on {name}.\n"
     # Print in rank order: one rank writes between consecutive barriers.
     if options.verbose:
         for turn in range(size):
@@ -42,11 +49,23 @@ def ringtest(comm: Any, args: list[str] | None = None, verbose: bool = True) -> 
     from . import MPI
 
     parser = argparse.ArgumentParser(prog=f"{__spec__.name} ringtest")
-    parser.add_argument("-q", "--quiet", action="store_false", dest="verbose",
-                        default=verbose, help="print nothing")
-    parser.add_argument("-n", "--size", type=int, default=1, help="message size in bytes")
-    parser.add_argument("-l", "--loops", type=int, default=1, help="number of laps timed")
-    parser.add_argument("-s", "--skip", type=int, default=0, help="warm-up laps, not timed")
+    parser.add_argument(
+        "-q",
+        "--quiet",
+        action="store_false",
+        dest="verbose",
+        default=verbose,
+        help="print nothing",
+    )
+    parser.add_argument(
+        "-n", "--size", type=int, default=1, help="message size in bytes"
+    )
+    parser.add_argument(
+        "-l", "--loops", type=int, default=1, help="number of laps timed"
+    )
+    parser.add_argument(
+        "-s", "--skip", type=int, default=0, help="warm-up laps, not timed"
+    )
     options = parser.parse_args(args)
     size, rank = comm.Get_size(), comm.Get_rank()
     source, dest = (rank - 1) % size, (rank + 1) % size
@@ -74,32 +93,57 @@ def ringtest(comm: Any, args: list[str] | None = None, verbose: bool = True) -> 
     if rank == 0 and recvmsg != sendmsg:
         raise RuntimeError("ringtest: message corrupted around the ring")
     if options.verbose and rank == 0:
-        print(f"time for {options.loops} loops = {elapsed * options.loops:g} seconds "
-              f"({size} processes, {options.size} bytes)", flush=True)
+        print(
+            f"time for {options.loops} loops = {elapsed * options.loops:g} seconds "
+            f"({size} processes, {options.size} bytes)",
+            flush=True,
+        )
     return elapsed
 
 
-def pingpong(comm: Any, args: list[str] | None = None, verbose: bool = True) -> list[tuple]:
+def pingpong(
+    comm: Any, args: list[str] | None = None, verbose: bool = True
+) -> list[tuple]:
     """Round trips between ranks 0 and 1 over a range of sizes."""
     from . import MPI
 
     parser = argparse.ArgumentParser(prog=f"{__spec__.name} pingpong")
-    parser.add_argument("-q", "--quiet", action="store_false", dest="verbose",
-                        default=verbose, help="print nothing")
-    parser.add_argument("-m", "--min-size", type=int, default=1, help="smallest size (bytes)")
-    parser.add_argument("-n", "--max-size", type=int, default=1 << 20,
-                        help="largest size (bytes)")
-    parser.add_argument("-l", "--loops", type=int, default=1000, help="round trips per size")
-    parser.add_argument("-s", "--skip", type=int, default=100, help="warm-up round trips")
-    parser.add_argument("-o", "--object", action="store_true",
-                        help="use the pickle-based object API instead of buffers")
+    parser.add_argument(
+        "-q",
+        "--quiet",
+        action="store_false",
+        dest="verbose",
+        default=verbose,
+        help="print nothing",
+    )
+    parser.add_argument(
+        "-m", "--min-size", type=int, default=1, help="smallest size (bytes)"
+    )
+    parser.add_argument(
+        "-n", "--max-size", type=int, default=1 << 20, help="largest size (bytes)"
+    )
+    parser.add_argument(
+        "-l", "--loops", type=int, default=1000, help="round trips per size"
+    )
+    parser.add_argument(
+        "-s", "--skip", type=int, default=100, help="warm-up round trips"
+    )
+    parser.add_argument(
+        "-o",
+        "--object",
+        action="store_true",
+        help="use the pickle-based object API instead of buffers",
+    )
     options = parser.parse_args(args)
     if comm.Get_size() < 2:
         raise SystemExit("pingpong needs at least two processes")
     rank = comm.Get_rank()
     results: list[tuple] = []
     if options.verbose and rank == 0:
-        print(f"# {'size [B]':>10} {'latency [us]':>14} {'bandwidth [MB/s]':>18}", flush=True)
+        print(
+            f"# {'size [B]':>10} {'latency [us]':>14} {'bandwidth [MB/s]':>18}",
+            flush=True,
+        )
     size = max(options.min_size, 0)
     while size <= options.max_size:
         buf = bytearray(size)
@@ -138,8 +182,11 @@ _COMMANDS = {"helloworld": helloworld, "ringtest": ringtest, "pingpong": pingpon
 
 def main(args: list[str] | None = None) -> None:
     """Entry point of ``python -m mpi4py.bench``."""
-    parser = argparse.ArgumentParser(prog=__spec__.name, description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog=__spec__.name,
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("command", choices=sorted(_COMMANDS))
     parser.add_argument("args", nargs=argparse.REMAINDER)
     options = parser.parse_args(args)

@@ -81,8 +81,15 @@ def _abort(status: Any) -> NoReturn:
 
 def _parse_rc(text: str) -> dict[str, Any]:
     """Parse ``key=value,key=value`` into rc keyword arguments."""
-    words = {"true": True, "yes": True, "on": True, "false": False, "no": False,
-             "off": False, "none": None}
+    words = {
+        "true": True,
+        "yes": True,
+        "on": True,
+        "false": False,
+        "no": False,
+        "off": False,
+        "none": None,
+    }
     options: dict[str, Any] = {}
     for item in text.split(","):
         if not item.strip():

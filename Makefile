@@ -18,7 +18,7 @@ setup:
 	@./tools/install-deps $(MPI)
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	@$(PY) -m pip install -q --upgrade pip
-	@$(PY) -m pip install -q numpy pytest nanobind scikit-build-core ninja
+	@$(PY) -m pip install -q numpy pytest mypy nanobind scikit-build-core ninja
 
 # Build in a persistent per-library directory so re-installs are incremental.
 install: setup

@@ -233,11 +233,16 @@ def test_to_numpy_errors():
         2, 0, [4], [MPI.DISTRIBUTE_BLOCK], [MPI.DISTRIBUTE_DFLT_DARG], [2]
     )
     shifted = MPI.INT.Create_resized(-4, 8)
+    column = MPI.DOUBLE.Create_vector(4, 1, 4)
+    columns = column.Create_resized(0, 8)  # data reaches past the extent
     try:
+        with pytest.raises(ValueError):
+            to_numpy_dtype(columns)
+        assert to_numpy_dtype(column).itemsize == column.extent
         with pytest.raises(ValueError):
             to_numpy_dtype(darray)
         with pytest.raises(ValueError):
             to_numpy_dtype(shifted)
     finally:
-        darray.Free()
-        shifted.Free()
+        for datatype in (darray, shifted, column, columns):
+            datatype.Free()

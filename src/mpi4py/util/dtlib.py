@@ -14,10 +14,11 @@ name their fields ``f0``, ``f1``, ...
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Sequence
 
 from .. import MPI
 
+_numpy: Any
 try:
     import numpy as _numpy
 except ImportError:  # pragma: no cover - NumPy is optional
@@ -115,16 +116,15 @@ def to_numpy_dtype(datatype: MPI.Datatype) -> Any:
     np = _np()
     if not datatype:
         raise ValueError("cannot convert MPI.DATATYPE_NULL to a NumPy dtype")
-    if datatype.lb != 0:
-        raise ValueError("cannot convert an MPI datatype whose lower bound is not zero")
-    return _convert(np, datatype)
+    return _element(np, datatype)
 
 
 # Internally a datatype converts to a dtype whose field offsets are measured
-# from the datatype's origin and whose itemsize is the datatype's upper bound,
-# so it can be placed as a field of an enclosing record. Repeating it (as the
-# element of a block) additionally needs a zero lower bound: only then is the
-# NumPy item stride, the itemsize, the MPI stride, the extent.
+# from the datatype's origin and whose itemsize reaches the datatype's upper
+# bound or the end of its data, whichever is further, so that it can be
+# placed as a field of an enclosing record. Repeating it (and returning it)
+# additionally needs a zero lower bound and no data past the upper bound:
+# only then is the NumPy stride, the itemsize, the MPI stride, the extent.
 
 
 def _convert(np: Any, datatype: MPI.Datatype) -> Any:
@@ -153,8 +153,18 @@ def _convert(np: Any, datatype: MPI.Datatype) -> Any:
 def _element(np: Any, datatype: MPI.Datatype) -> Any:
     """The dtype of a datatype used as a repeated element."""
     if datatype.lb != 0:
-        raise ValueError("cannot repeat an MPI datatype whose lower bound is not zero")
-    return _convert(np, datatype)
+        raise ValueError("cannot convert an MPI datatype whose lower bound is not zero")
+    dtype = _convert(np, datatype)
+    if dtype.itemsize != datatype.extent:
+        raise ValueError(
+            "cannot convert an MPI datatype whose data reaches past its extent"
+        )
+    return dtype
+
+
+def _reach(datatype: MPI.Datatype) -> int:
+    """Bytes from the origin to the upper bound or the end of the data."""
+    return max(datatype.ub, datatype.true_ub)
 
 
 def _from_named(np: Any, datatype: MPI.Datatype) -> Any:
@@ -168,7 +178,7 @@ def _from_named(np: Any, datatype: MPI.Datatype) -> Any:
     return np.dtype(typestr)
 
 
-def _record(np: Any, fields: list[tuple[Any, int | None]], itemsize: int) -> Any:
+def _record(np: Any, fields: Sequence[tuple[Any, int | None]], itemsize: int) -> Any:
     """A structured dtype with fields f0, f1, ... at the given offsets (None:
     the next suitably aligned offset). It is marked aligned when the layout is
     exactly the one a C compiler (and ``align=True``) would give the fields."""
@@ -214,7 +224,7 @@ def _blocks(
 ) -> Any:
     """A record of (byte offset, item count) blocks of `base`."""
     fields = [(_repeat(np, base, count), offset) for offset, count in blocks]
-    return _record(np, fields, datatype.ub)
+    return _record(np, fields, _reach(datatype))
 
 
 def _dup(
@@ -260,7 +270,7 @@ def _struct(
             params["datatypes"], params["blocklengths"], params["displacements"]
         )
     ]
-    return _record(np, fields, datatype.ub)
+    return _record(np, fields, _reach(datatype))
 
 
 def _resized(
@@ -271,7 +281,7 @@ def _resized(
         fields = [(inner, 0)]
     else:
         fields = [inner.fields[name] for name in inner.names]
-    return _record(np, fields, datatype.ub)
+    return _record(np, fields, _reach(datatype))
 
 
 def _subarray(

@@ -28,14 +28,15 @@ def test_send_column(column):
     rank = COMM.Get_rank()
     if rank == 0:
         matrix = np.arange(16, dtype="d").reshape(4, 4)
-        COMM.Send([matrix[:, 1:], 1, column], dest=1, tag=7)  # column 1
+        # Buffers must be contiguous: start the flat array at the column's top.
+        COMM.Send([matrix.reshape(-1)[1:], 1, column], dest=1, tag=7)  # column 1
         COMM.Send([matrix, 1, column], dest=1, tag=8)  # column 0
     elif rank == 1:
         received = np.zeros(4)
         COMM.Recv([received, 4, MPI.DOUBLE], source=0, tag=7)
         assert received.tolist() == [1.0, 5.0, 9.0, 13.0]
         target = np.full((4, 4), -1.0)
-        COMM.Recv([target[:, 2:], 1, column], source=0, tag=8)  # into column 2
+        COMM.Recv([target.reshape(-1)[2:], 1, column], source=0, tag=8)  # column 2
         assert target[:, 2].tolist() == [0.0, 4.0, 8.0, 12.0]
         assert (np.delete(target, 2, axis=1) == -1.0).all()
 

@@ -7,6 +7,7 @@
 // counted: one count for the keyval, one per attribute stored under it, so it
 // outlives Free_keyval while attributes remain.
 #include <unordered_map>
+#include <unordered_set>
 
 #include "kinds.hpp"
 
@@ -95,6 +96,19 @@ std::unordered_map<int, Keyval*>& registry() {
   return *table;
 }
 
+// Keyvals this module created and MPI has freed: using one again is an error
+// raised here, before MPI sees a stale keyval. Forgotten when MPI reuses it.
+template <class T>
+std::unordered_set<int>& freed_keyvals() {
+  static auto* table = new std::unordered_set<int>();
+  return *table;
+}
+
+template <class T>
+void check_not_freed(int keyval) {
+  if (freed_keyvals<T>().count(keyval)) raise_mpi_error(MPI_ERR_KEYVAL);
+}
+
 template <class T>
 Keyval* find_keyval(int keyval) {
   auto& table = registry<T>();
@@ -109,6 +123,7 @@ void release(Keyval* kv) {
   auto& table = registry<T>();
   auto it = table.find(kv->keyval);
   if (it != table.end() && it->second == kv) table.erase(it);
+  if (kv->freed) freed_keyvals<T>().insert(kv->keyval);
   delete kv;
 }
 
@@ -199,11 +214,13 @@ int create_keyval(nb::handle copy_fn, nb::handle delete_fn, bool nopython) {
   }
   kv->keyval = keyval;
   registry<T>()[keyval] = kv;
+  freed_keyvals<T>().erase(keyval);
   return keyval;
 }
 
 template <class T>
 int free_keyval(int keyval) {
+  check_not_freed<T>(keyval);
   Keyval* kv = find_keyval<T>(keyval);
   if (kv && kv->freed) raise_mpi_error(MPI_ERR_KEYVAL);
   int handle = keyval;
@@ -217,6 +234,7 @@ int free_keyval(int keyval) {
 
 template <class T>
 void set_attr(const T& self, int keyval, nb::handle value) {
+  check_not_freed<T>(keyval);
   Keyval* kv = find_keyval<T>(keyval);
   if (kv && kv->freed) raise_mpi_error(MPI_ERR_KEYVAL);
   void* stored = nullptr;
@@ -243,6 +261,7 @@ void set_attr(const T& self, int keyval, nb::handle value) {
 
 template <class T>
 nb::object get_attr(const T& self, int keyval) {
+  check_not_freed<T>(keyval);
   void* value = nullptr;
   int flag = 0;
   check(Attr<T>::get(self.ob_mpi, keyval, &value, &flag));
@@ -258,12 +277,16 @@ nb::object get_attr(const T& self, int keyval) {
 template <class T, class Class>
 void bind_attr_methods(Class& cls) {
   cls.def(
-      "Set_attr", &set_attr<T>, nb::arg("keyval"), nb::arg("attrval"),
+      "Set_attr", &set_attr<T>, nb::arg("keyval"), nb::arg("attrval").none(),
       "Store an attribute value under a keyval (a Python object, or an int for nopython keyvals).");
   cls.def("Get_attr", &get_attr<T>, nb::arg("keyval"),
           "Return the attribute value for a keyval, or None if not set.");
   cls.def(
-      "Delete_attr", [](const T& self, int keyval) { check(Attr<T>::remove(self.ob_mpi, keyval)); },
+      "Delete_attr",
+      [](const T& self, int keyval) {
+        check_not_freed<T>(keyval);
+        check(Attr<T>::remove(self.ob_mpi, keyval));
+      },
       nb::arg("keyval"), "Delete the attribute value for a keyval.");
   def_classmethod(
       cls, "Create_keyval",

@@ -285,7 +285,7 @@ nb::dict f_typedict() {
 // --- vendor ------------------------------------------------------------------------
 
 // "4.0.2" -> (4, 0, 2); stops at the first part that is not a number.
-nb::tuple parse_version(const char* text) {
+[[maybe_unused]] nb::tuple parse_version(const char* text) {
   long parts[3] = {0, 0, 0};
   const char* cursor = text;
   for (int i = 0; i < 3 && cursor && *cursor; ++i) {

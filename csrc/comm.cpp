@@ -34,6 +34,13 @@ std::string comm_name(MPI_Comm comm) {
 
 MPI_Info info_or_null(const Info* info) { return info ? info->ob_mpi : MPI_INFO_NULL; }
 
+// Creation from GROUP_NULL is an error some libraries let pass (Open MPI
+// returns COMM_NULL from Comm_create_group): report it the same everywhere.
+MPI_Group valid_group(const Group& group) {
+  if (group.ob_mpi == MPI_GROUP_NULL) raise_mpi_error(MPI_ERR_GROUP);
+  return group.ob_mpi;
+}
+
 // Comm.Idup: the new communicator object exists before the call, and the
 // library writes its handle into the object (Open MPI does so only when the
 // request completes): keep the returned communicator alive until then.
@@ -151,7 +158,8 @@ void bind_comm(nb::module_& m, Classes& c) {
       "Create",
       [](const Comm& self, const Group& group) {
         MPI_Comm comm = MPI_COMM_NULL;
-        check(nogil([&] { return MPI_Comm_create(self.ob_mpi, group.ob_mpi, &comm); }));
+        MPI_Group members = valid_group(group);
+        check(nogil([&] { return MPI_Comm_create(self.ob_mpi, members, &comm); }));
         return wrap_new_comm(comm);
       },
       nb::arg("group"), "Create communicator from group.");
@@ -252,7 +260,8 @@ void bind_comm(nb::module_& m, Classes& c) {
       "Create_group",
       [](const Intracomm& self, const Group& group, int tag) {
         MPI_Comm comm = MPI_COMM_NULL;
-        check(nogil([&] { return MPI_Comm_create_group(self.ob_mpi, group.ob_mpi, tag, &comm); }));
+        MPI_Group members = valid_group(group);
+        check(nogil([&] { return MPI_Comm_create_group(self.ob_mpi, members, tag, &comm); }));
         return wrap_new_comm(comm);
       },
       nb::arg("group"), nb::arg("tag") = 0,
@@ -263,10 +272,11 @@ void bind_comm(nb::module_& m, Classes& c) {
          const Errhandler* errhandler) -> nb::object {
 #if MPI_VERSION >= 4
         MPI_Comm comm = MPI_COMM_NULL;
+        MPI_Group members = valid_group(group);
         MPI_Info minfo = info_or_null(info);
         MPI_Errhandler handler = errhandler ? errhandler->ob_mpi : MPI_ERRORS_RETURN;
         check(nogil([&] {
-          return MPI_Comm_create_from_group(group.ob_mpi, stringtag.c_str(), minfo, handler, &comm);
+          return MPI_Comm_create_from_group(members, stringtag.c_str(), minfo, handler, &comm);
         }));
         if (comm == MPI_COMM_NULL) return wrap<Comm>(comm);
         return wrap_as<Comm>(cls, comm);

@@ -213,7 +213,9 @@ void bind_errhandler(nb::module_& m, Classes& c) {
   cls.def(
       "Free",
       [](Errhandler& self) {
-        if (is_builtin(self)) raise_mpi_error(MPI_ERR_ARG);
+        // Module constants stay; other objects may hold a predefined handler
+        // (from Get_errhandler) and release their reference like any other.
+        if (self.predefined() || self.ob_mpi == MPI_ERRHANDLER_NULL) raise_mpi_error(MPI_ERR_ARG);
         std::intptr_t key = self.as_int();
         check(MPI_Errhandler_free(&self.ob_mpi));
         release_slots(key);

@@ -40,6 +40,12 @@ void bind_session(nb::module_& m, Classes& c) {
         MPI_Info minfo = info_or_null(info);
         MPI_Errhandler handler = errhandler ? errhandler->ob_mpi : MPI_ERRORS_RETURN;
         check(nogil([&] { return MPI_Session_init(minfo, handler, &session); }));
+        // MPICH 4.0 keeps its default handler whatever Session_init was given.
+        int ierr = MPI_Session_set_errhandler(session, handler);
+        if (ierr != MPI_SUCCESS) {
+          MPI_Session_finalize(&session);
+          raise_mpi_error(ierr);
+        }
         return wrap_as<Session>(type, session);
       },
       nb::arg("cls"), nb::arg("info") = nb::none(), nb::arg("errhandler") = nb::none(),

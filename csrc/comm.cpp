@@ -113,9 +113,9 @@ void bind_comm(nb::module_& m, Classes& c) {
         MPI_Comm comm = MPI_COMM_NULL;
         MPI_Comm source = nb::cast<Comm&>(self).ob_mpi;
         if (info && info->ob_mpi != MPI_INFO_NULL)
-          check(MPI_Comm_dup_with_info(source, info->ob_mpi, &comm));
+          check(nogil([&] { return MPI_Comm_dup_with_info(source, info->ob_mpi, &comm); }));
         else
-          check(MPI_Comm_dup(source, &comm));
+          check(nogil([&] { return MPI_Comm_dup(source, &comm); }));
         return wrap_comm_like(self, comm);
       },
       nb::arg("info") = nb::none(), "Duplicate a communicator.");
@@ -123,7 +123,8 @@ void bind_comm(nb::module_& m, Classes& c) {
       "Dup_with_info",
       [](nb::handle self, const Info& info) {
         MPI_Comm comm = MPI_COMM_NULL;
-        check(MPI_Comm_dup_with_info(nb::cast<Comm&>(self).ob_mpi, info.ob_mpi, &comm));
+        MPI_Comm source = nb::cast<Comm&>(self).ob_mpi;
+        check(nogil([&] { return MPI_Comm_dup_with_info(source, info.ob_mpi, &comm); }));
         return wrap_comm_like(self, comm);
       },
       nb::arg("info"));
@@ -131,7 +132,8 @@ void bind_comm(nb::module_& m, Classes& c) {
       "Clone",
       [](nb::handle self) {
         MPI_Comm comm = MPI_COMM_NULL;
-        check(MPI_Comm_dup(nb::cast<Comm&>(self).ob_mpi, &comm));
+        MPI_Comm source = nb::cast<Comm&>(self).ob_mpi;
+        check(nogil([&] { return MPI_Comm_dup(source, &comm); }));
         return wrap_comm_like(self, comm);
       },
       "Clone an existing communicator.");

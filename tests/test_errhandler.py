@@ -146,6 +146,22 @@ def test_many_handlers_created_and_freed(comm):
     assert count == 200
 
 
+def test_handler_table_exhaustion():
+    # Each live Python handler holds one of a fixed number of C entry points.
+    handlers = []
+    try:
+        with pytest.raises(RuntimeError):
+            for _ in range(1000):
+                handlers.append(MPI.Win.Create_errhandler(lambda w, code: None))
+        assert 1 <= len(handlers) <= 64
+    finally:
+        for handler in handlers:
+            handler.Free()
+    # Freed entries are handed out again.
+    handler = MPI.Win.Create_errhandler(lambda w, code: None)
+    handler.Free()
+
+
 def test_python_handler_raising(comm, reported):
     def broken(c, code):
         raise ZeroDivisionError("on purpose")

@@ -704,6 +704,8 @@ class Session:
 # === info, attributes, errhandlers, handles, sessions =============================
 # (Methods of these rooms live in the class bodies above.)
 
+MAX_PSET_NAME_LEN: Final[int]
+MAX_STRINGTAG_LEN: Final[int]
 COMM_TYPE_HW_GUIDED: Final[int]
 COMM_TYPE_HW_UNGUIDED: Final[int]
 COMM_TYPE_RESOURCE_GUIDED: Final[int]

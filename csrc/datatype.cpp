@@ -471,15 +471,6 @@ void bind_datatype(nb::module_& m, Classes& c) {
         free_type(self);
       },
       "Free the datatype unless it is null or predefined (no error otherwise).");
-  cls.def_static(
-      "fromhandle",
-      [](std::intptr_t handle) { return wrap<Datatype>(handle_from_int<MPI_Datatype>(handle)); },
-      nb::arg("handle"), "Create a Datatype object for a given MPI handle.");
-  cls.def("py2f",
-          [](const Datatype& self) { return static_cast<long>(MPI_Type_c2f(self.ob_mpi)); });
-  cls.def_static(
-      "f2py", [](long value) { return wrap<Datatype>(MPI_Type_f2c(static_cast<MPI_Fint>(value))); },
-      nb::arg("arg"));
 
   bind_datatype_create(m, c);
   bind_datatype_decode(m, c);

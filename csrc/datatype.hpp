@@ -50,26 +50,6 @@ const char* named_datatype_name(nb::handle obj);
 // a freshly constructed, not yet committed handle.
 nb::object new_datatype(nb::handle type, MPI_Datatype handle);
 
-// Bind `func(cls, ...)` as a classmethod `name` of `cls`, so Python subclasses
-// get instances of their own type (nanobind has static methods only).
-template <class Func, class... Extra>
-void def_classmethod(nb::handle cls, const char* name, Func&& func, const Extra&... extra) {
-  nb::object function =
-      nb::cpp_function(std::forward<Func>(func), nb::name(name), nb::arg("cls"), extra...);
-  nb::object method = nb::steal(PyClassMethod_New(function.ptr()));
-  if (!method.is_valid()) throw nb::python_error();
-  nb::setattr(cls, name, method);
-}
-
-// An MPI handle from its integer value (the `handle` property).
-template <class T>
-T handle_from_int(std::intptr_t value) {
-  if constexpr (std::is_pointer_v<T>)
-    return reinterpret_cast<T>(value);
-  else
-    return static_cast<T>(value);
-}
-
 // Rooms of the datatype binding, called by bind_datatype.
 void bind_datatype_create(nb::module_& m, Classes& c);
 void bind_datatype_decode(nb::module_& m, Classes& c);

@@ -370,7 +370,7 @@ void bind_datatype_create(nb::module_& m, Classes& c) {
         check(type_struct(b, d, types, &type));
         return new_datatype(cls, type);
       },
-      nb::arg("blocklengths"), nb::arg("displacements"), nb::arg("datatypes"),
+      nb::arg("cls"), nb::arg("blocklengths"), nb::arg("displacements"), nb::arg("datatypes"),
       "Create a general composite (struct) datatype.");
   cls.def(
       "Create_subarray",
@@ -421,7 +421,7 @@ void bind_datatype_create(nb::module_& m, Classes& c) {
         check(MPI_Type_create_f90_integer(r, &type));
         return wrap_as<Datatype>(cls, type, kPredefined);
       },
-      nb::arg("r"), "Return a bounded integer datatype.");
+      nb::arg("cls"), nb::arg("r"), "Return a bounded integer datatype.");
   def_classmethod(
       cls, "Create_f90_real",
       [](nb::handle cls, int p, int r) {
@@ -429,7 +429,7 @@ void bind_datatype_create(nb::module_& m, Classes& c) {
         check(MPI_Type_create_f90_real(p, r, &type));
         return wrap_as<Datatype>(cls, type, kPredefined);
       },
-      nb::arg("p"), nb::arg("r"), "Return a bounded real datatype.");
+      nb::arg("cls"), nb::arg("p"), nb::arg("r"), "Return a bounded real datatype.");
   def_classmethod(
       cls, "Create_f90_complex",
       [](nb::handle cls, int p, int r) {
@@ -437,7 +437,7 @@ void bind_datatype_create(nb::module_& m, Classes& c) {
         check(MPI_Type_create_f90_complex(p, r, &type));
         return wrap_as<Datatype>(cls, type, kPredefined);
       },
-      nb::arg("p"), nb::arg("r"), "Return a bounded complex datatype.");
+      nb::arg("cls"), nb::arg("p"), nb::arg("r"), "Return a bounded complex datatype.");
   def_classmethod(
       cls, "Match_size",
       [](nb::handle cls, int typeclass, int size) {
@@ -445,7 +445,7 @@ void bind_datatype_create(nb::module_& m, Classes& c) {
         check(MPI_Type_match_size(typeclass, size, &type));
         return wrap_as<Datatype>(cls, type, kPredefined);
       },
-      nb::arg("typeclass"), nb::arg("size"), "Find a datatype matching a specified size in bytes.");
+      nb::arg("cls"), nb::arg("typeclass"), nb::arg("size"), "Find a datatype matching a specified size in bytes.");
   def_classmethod(
       cls, "Get_value_index",
       [](nb::handle cls, const Datatype& value, const Datatype& index) {
@@ -459,7 +459,7 @@ void bind_datatype_create(nb::module_& m, Classes& c) {
 #endif
         return wrap_as<Datatype>(cls, type, kPredefined);
       },
-      nb::arg("value"), nb::arg("index"),
+      nb::arg("cls"), nb::arg("value"), nb::arg("index"),
       "Return a predefined (value, index) pair datatype, or DATATYPE_NULL if none exists.");
 }
 

@@ -402,7 +402,7 @@ void bind_datatype_decode(nb::module_& m, Classes& c) {
         nb::object result = build(cls, nb::make_tuple(combiner, params, base));
         return result.attr("Commit")();
       },
-      nb::arg("combiner"), nb::arg("params"), nb::arg("base").none(),
+      nb::arg("cls"), nb::arg("combiner"), nb::arg("params"), nb::arg("base").none(),
       "Rebuild a pickled derived datatype (committed).");
 }
 

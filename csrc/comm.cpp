@@ -78,13 +78,13 @@ void bind_comm(nb::module_& m, Classes& c) {
   auto& cls = c.comm;
   bind_handle_basics<Comm>(cls, MPI_COMM_NULL);
   cls.def(
-      "Get_size", [](const Comm& self) { return comm_size(self.ob_mpi); },
+      "Get_size", [](nb::handle self) { return comm_size(unwrap<Comm>(self).ob_mpi); },
       "Return the number of processes in a communicator.");
   cls.def(
-      "Get_rank", [](const Comm& self) { return comm_rank(self.ob_mpi); },
+      "Get_rank", [](nb::handle self) { return comm_rank(unwrap<Comm>(self).ob_mpi); },
       "Return the rank of this process in a communicator.");
-  cls.def_prop_ro("size", [](const Comm& self) { return comm_size(self.ob_mpi); });
-  cls.def_prop_ro("rank", [](const Comm& self) { return comm_rank(self.ob_mpi); });
+  cls.def_prop_ro("size", [](nb::handle self) { return comm_size(unwrap<Comm>(self).ob_mpi); });
+  cls.def_prop_ro("rank", [](nb::handle self) { return comm_rank(unwrap<Comm>(self).ob_mpi); });
   cls.def("Get_group", [](const Comm& self) {
     MPI_Group group = MPI_GROUP_NULL;
     check(MPI_Comm_group(self.ob_mpi, &group));

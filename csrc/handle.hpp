@@ -73,6 +73,21 @@ void def_classmethod(nb::handle cls, const char* name, Func&& func, const Extra&
   nb::setattr(cls, name, method);
 }
 
+[[noreturn]] void raise_self_type_error(nb::handle self, PyTypeObject* expected);
+
+// Fast `self` access for hot methods (bind them with `nb::handle self`).
+// nanobind's own conversion of a subclass instance -- COMM_WORLD is an Intracomm
+// while most methods are bound on Comm -- compares std::type_info names and
+// looks the type up in a hash map: ~240 instructions per call (callgrind). This
+// is a pointer walk of the MRO.
+template <class T>
+T& unwrap(nb::handle self) {
+  static PyTypeObject* const type = reinterpret_cast<PyTypeObject*>(nb::type<T>().ptr());
+  if (!PyObject_TypeCheck(self.ptr(), type) || !nb::inst_ready(self)) [[unlikely]]
+    raise_self_type_error(self, type);
+  return *nb::inst_ptr<T>(self);
+}
+
 // Handles are ints in MPICH and pointers in Open MPI: convert an integer from
 // Python (fromhandle) back into a handle of either kind.
 template <class MPIHandle>

@@ -369,8 +369,8 @@ def test_startall_type_check(comm):
 
 def test_probe_iprobe(comm):
     right, left = neighbours(comm)
+    assert comm.Iprobe(left, 70) is False  # nobody sends before sync()
     sync(comm)
-    assert comm.Iprobe(left, 70) is False
     req = comm.Isend(np.arange(7, dtype="f"), right, 70)
     status = MPI.Status()
     assert comm.Probe(left, 70, status) is True
@@ -386,8 +386,8 @@ def test_probe_iprobe(comm):
 
 def test_mprobe_improbe(comm):
     right, left = neighbours(comm)
+    assert comm.Improbe(left, 71) is None  # nobody sends before sync()
     sync(comm)
-    assert comm.Improbe(left, 71) is None
     req = comm.Isend(np.array([comm.rank, 5], "i"), right, 71)
     status = MPI.Status()
     msg = comm.Mprobe(left, 71, status)

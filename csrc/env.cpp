@@ -108,7 +108,7 @@ void bind_env(nb::module_& m) {
         apply_error_policy(error_policy);
         return provided;
       },
-      nb::arg("required") = MPI_THREAD_MULTIPLE,
+      nb::arg("required") = int(MPI_THREAD_MULTIPLE),
       "Initialize the MPI execution environment with a thread support level.");
   m.def(
       "Finalize", [] { check(MPI_Finalize()); }, "Terminate the MPI execution environment.");

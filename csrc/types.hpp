@@ -21,10 +21,10 @@ struct Datatype : Handle<MPI_Datatype> {};
 struct Op : Handle<MPI_Op> {};
 struct Info : Handle<MPI_Info> {};
 struct Errhandler : Handle<MPI_Errhandler> {};
-struct Request : Handle<MPI_Request> {};
+struct Request : Handle<MPI_Request> { nb::object keep; };  // keep: what the operation owns
 struct Prequest : Request {};
 struct Grequest : Request {};
-struct Message : Handle<MPI_Message> {};
+struct Message : Handle<MPI_Message> { nb::object keep; };  // keep: mprobe's receive buffer
 struct Win : Handle<MPI_Win> {};
 struct File : Handle<MPI_File> {};
 #if MPI_VERSION >= 4

@@ -21,7 +21,13 @@ struct Datatype : Handle<MPI_Datatype> {};
 struct Op : Handle<MPI_Op> {};
 struct Info : Handle<MPI_Info> {};
 struct Errhandler : Handle<MPI_Errhandler> {};
-struct Request : Handle<MPI_Request> {};
+// `keepalive` holds whatever a pending operation reads or writes (message
+// buffers, count/displacement arrays): set when the request is created, dropped
+// once the request completes (its handle becomes MPI_REQUEST_NULL); a persistent
+// request keeps it for its whole life.
+struct Request : Handle<MPI_Request> {
+  nb::object keepalive;
+};
 struct Prequest : Request {};
 struct Grequest : Request {};
 struct Message : Handle<MPI_Message> {};

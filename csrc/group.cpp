@@ -24,6 +24,23 @@ int group_rank(MPI_Group group) {
 
 using Ranges = std::vector<std::tuple<int, int, int>>;
 
+// Some libraries (Open MPI 4.1) do not validate ranks and crash on bad ones:
+// check them here, raising what a validating library raises (ERR_RANK).
+void check_ranks(MPI_Group group, const std::vector<int>& ranks, bool allow_proc_null) {
+  int size = group_size(group);
+  for (int rank : ranks)
+    if ((rank < 0 || rank >= size) && !(allow_proc_null && rank == MPI_PROC_NULL))
+      raise_mpi_error(MPI_ERR_RANK);
+}
+
+void check_ranges(MPI_Group group, const Ranges& ranges) {
+  int size = group_size(group);
+  for (const auto& [first, last, stride] : ranges) {
+    if (stride == 0) raise_mpi_error(MPI_ERR_ARG);
+    if (first < 0 || first >= size || last < 0 || last >= size) raise_mpi_error(MPI_ERR_RANK);
+  }
+}
+
 std::vector<std::array<int, 3>> to_triplets(const Ranges& ranges) {
   std::vector<std::array<int, 3>> triplets;
   triplets.reserve(ranges.size());
@@ -57,9 +74,10 @@ void bind_group(nb::module_& m, Classes& c) {
         }
         MPI_Group group2 = other ? other->ob_mpi : MPI_GROUP_NULL;
         if (group2 == MPI_GROUP_NULL) group2 = self.ob_mpi;  // default: the group itself
+        check_ranks(self.ob_mpi, in, true);
         std::vector<int> out(in.size(), MPI_UNDEFINED);
-        check(MPI_Group_translate_ranks(self.ob_mpi, static_cast<int>(in.size()), in.data(),
-                                        group2, out.data()));
+        check(MPI_Group_translate_ranks(self.ob_mpi, static_cast<int>(in.size()), in.data(), group2,
+                                        out.data()));
         return out;
       },
       nb::arg("ranks") = nb::none(), nb::arg("group") = nb::none(),
@@ -89,6 +107,7 @@ void bind_group(nb::module_& m, Classes& c) {
       "Incl",
       [](nb::handle self, std::vector<int> ranks) {
         MPI_Group group = MPI_GROUP_NULL;
+        check_ranks(nb::cast<Group&>(self).ob_mpi, ranks, false);
         check(MPI_Group_incl(nb::cast<Group&>(self).ob_mpi, static_cast<int>(ranks.size()),
                              ranks.data(), &group));
         return new_group(self, group);
@@ -98,6 +117,7 @@ void bind_group(nb::module_& m, Classes& c) {
       "Excl",
       [](nb::handle self, std::vector<int> ranks) {
         MPI_Group group = MPI_GROUP_NULL;
+        check_ranks(nb::cast<Group&>(self).ob_mpi, ranks, false);
         check(MPI_Group_excl(nb::cast<Group&>(self).ob_mpi, static_cast<int>(ranks.size()),
                              ranks.data(), &group));
         return new_group(self, group);
@@ -106,10 +126,10 @@ void bind_group(nb::module_& m, Classes& c) {
   cls.def(
       "Range_incl",
       [](nb::handle self, const Ranges& ranges) {
+        check_ranges(nb::cast<Group&>(self).ob_mpi, ranges);
         auto triplets = to_triplets(ranges);
         MPI_Group group = MPI_GROUP_NULL;
-        check(MPI_Group_range_incl(nb::cast<Group&>(self).ob_mpi,
-                                   static_cast<int>(triplets.size()),
+        check(MPI_Group_range_incl(nb::cast<Group&>(self).ob_mpi, static_cast<int>(triplets.size()),
                                    reinterpret_cast<int(*)[3]>(triplets.data()), &group));
         return new_group(self, group);
       },
@@ -117,10 +137,10 @@ void bind_group(nb::module_& m, Classes& c) {
   cls.def(
       "Range_excl",
       [](nb::handle self, const Ranges& ranges) {
+        check_ranges(nb::cast<Group&>(self).ob_mpi, ranges);
         auto triplets = to_triplets(ranges);
         MPI_Group group = MPI_GROUP_NULL;
-        check(MPI_Group_range_excl(nb::cast<Group&>(self).ob_mpi,
-                                   static_cast<int>(triplets.size()),
+        check(MPI_Group_range_excl(nb::cast<Group&>(self).ob_mpi, static_cast<int>(triplets.size()),
                                    reinterpret_cast<int(*)[3]>(triplets.data()), &group));
         return new_group(self, group);
       },

@@ -54,13 +54,22 @@ sys.modules[__name__ + ".rc"] = rc  # `import mpi4py.rc` works too
 
 
 _BOOL_WORDS = {
-    "true": True, "yes": True, "on": True, "y": True, "1": True,
-    "false": False, "no": False, "off": False, "n": False, "0": False,
+    "true": True,
+    "yes": True,
+    "on": True,
+    "y": True,
+    "1": True,
+    "false": False,
+    "no": False,
+    "off": False,
+    "n": False,
+    "0": False,
 }
 
 
 def _rc_from_env(rc: Rc, environ: Any = os.environ) -> None:
     """Apply ``MPI4PY_RC_*`` environment variables to ``rc``."""
+
     def as_bool(name: str, value: str, allow_none: bool = False) -> Any:
         word = value.strip().lower()
         if allow_none and word == "none":
@@ -72,7 +81,9 @@ def _rc_from_env(rc: Rc, environ: Any = os.environ) -> None:
     def choice(name: str, value: str, choices: tuple[str, ...]) -> str:
         word = value.strip().lower()
         if word not in choices:
-            raise ValueError(f"MPI4PY_RC_{name.upper()}: expected one of {choices}, got {value!r}")
+            raise ValueError(
+                f"MPI4PY_RC_{name.upper()}: expected one of {choices}, got {value!r}"
+            )
         return word
 
     for name in ("initialize", "threads", "fast_reduce", "recv_mprobe"):
@@ -85,7 +96,8 @@ def _rc_from_env(rc: Rc, environ: Any = os.environ) -> None:
     value = environ.get("MPI4PY_RC_THREAD_LEVEL")
     if value is not None:
         rc.thread_level = choice(
-            "thread_level", value, ("single", "funneled", "serialized", "multiple"))
+            "thread_level", value, ("single", "funneled", "serialized", "multiple")
+        )
     value = environ.get("MPI4PY_RC_ERRORS")
     if value is not None:
         rc.errors = choice("errors", value, ("exception", "default", "abort", "fatal"))
@@ -119,7 +131,10 @@ def profile(name: str, *, path: str | list[str] | None = None) -> None:
         path = [path]
     candidates: list[str] = []
     for directory in path or []:
-        candidates += [os.path.join(directory, f"lib{name}.so"), os.path.join(directory, name)]
+        candidates += [
+            os.path.join(directory, f"lib{name}.so"),
+            os.path.join(directory, name),
+        ]
     found = ctypes.util.find_library(name)
     if found:
         candidates.append(found)
@@ -132,4 +147,3 @@ def profile(name: str, *, path: str | list[str] | None = None) -> None:
         except OSError:
             continue
     raise ValueError(f"profiling library {name!r} not found")
-

@@ -45,7 +45,9 @@ class SupportsCAI(Protocol):
     def __cuda_array_interface__(self) -> dict[str, Any]: ...
 
 
-Buffer = Union[SupportsBuffer, SupportsDLPack, SupportsCAI, bytes, bytearray, memoryview]
+Buffer = Union[
+    SupportsBuffer, SupportsDLPack, SupportsCAI, bytes, bytearray, memoryview
+]
 Bottom = Any  # MPI.BOTTOM, or None where MPI allows it
 InPlace = Any  # MPI.IN_PLACE, or None where MPI allows it
 Aint = int

@@ -59,6 +59,10 @@ nb::object reduce(Mode mode, const Comm& self, nb::handle sendbuf, nb::handle re
   if (role == Role::kRoot) take_recv(a, recvbuf);
   if (in_place) {
     a->saddr = MPI_IN_PLACE;
+  } else if (role == Role::kRoot && shape.inter) {
+    // MPI ignores the root's send buffer here, but MPICH refuses a null one.
+    static char ignored = 0;
+    a->saddr = &ignored;
   } else if (role == Role::kLeaf || (role == Role::kRoot && !shape.inter)) {
     take_send(a, sendbuf);
     if (role == Role::kRoot) {

@@ -63,7 +63,10 @@ def test_gather(comm):
         recv = np.full(3 * comm.size, -1, "i") if comm.rank == root else None
         comm.Gather(block(comm.rank, 3), recv, root=root)
         if comm.rank == root:
-            assert recv.tolist() == np.concatenate([block(r, 3) for r in range(comm.size)]).tolist()
+            assert (
+                recv.tolist()
+                == np.concatenate([block(r, 3) for r in range(comm.size)]).tolist()
+            )
 
 
 def test_gather_in_place(comm):
@@ -71,7 +74,10 @@ def test_gather_in_place(comm):
     recv[2 * comm.rank : 2 * comm.rank + 2] = block(comm.rank, 2)
     if comm.rank == 0:
         comm.Gather(MPI.IN_PLACE, recv)
-        assert recv.tolist() == np.concatenate([block(r, 2) for r in range(comm.size)]).tolist()
+        assert (
+            recv.tolist()
+            == np.concatenate([block(r, 2) for r in range(comm.size)]).tolist()
+        )
     else:
         comm.Gather(block(comm.rank, 2), None)
 
@@ -103,19 +109,28 @@ def test_gatherv(comm):
     recv = np.full(total, -1, "i")
     comm.Gatherv(send, [recv, counts] if comm.rank == 0 else None)
     if comm.rank == 0:
-        assert recv.tolist() == np.concatenate([block(r, r + 1) for r in range(comm.size)]).tolist()
+        assert (
+            recv.tolist()
+            == np.concatenate([block(r, r + 1) for r in range(comm.size)]).tolist()
+        )
     # Explicit displacements, reversed order, with gaps.
     displs = [2 * total - (sum(counts[: r + 1]) + r) for r in range(comm.size)]
     recv = np.full(2 * total, -1, "i")
     comm.Gatherv(send, [recv, counts, displs, MPI.INT])
     if comm.rank == 0:
         for r in range(comm.size):
-            assert recv[displs[r] : displs[r] + counts[r]].tolist() == block(r, r + 1).tolist()
+            assert (
+                recv[displs[r] : displs[r] + counts[r]].tolist()
+                == block(r, r + 1).tolist()
+            )
     # (counts, displs) pair form.
     recv = np.full(total, -1, "i")
     comm.Gatherv(send, [recv, (counts, None), "i"])
     if comm.rank == 0:
-        assert recv.tolist() == np.concatenate([block(r, r + 1) for r in range(comm.size)]).tolist()
+        assert (
+            recv.tolist()
+            == np.concatenate([block(r, r + 1) for r in range(comm.size)]).tolist()
+        )
 
 
 def test_gatherv_uniform_forms(comm):
@@ -150,7 +165,9 @@ def test_gatherv_bad_counts_raise_before_mpi(comm):
         with pytest.raises(ValueError, match="non-negative"):
             comm.Gatherv(send, [recv, [-1] * comm.size])
         with pytest.raises(ValueError, match="bytes"):
-            comm.Gatherv(send, [recv, [1] * comm.size, [comm.size] * comm.size, MPI.INT])
+            comm.Gatherv(
+                send, [recv, [1] * comm.size, [comm.size] * comm.size, MPI.INT]
+            )
         with pytest.raises(TypeError):
             comm.Gatherv(send, [recv, ["x"] * comm.size])
     comm.Gatherv(send, [recv, [1] * comm.size])
@@ -160,7 +177,11 @@ def test_gatherv_bad_counts_raise_before_mpi(comm):
 
 def test_scatter(comm):
     for root in range(comm.size):
-        send = np.concatenate([block(r, 2) for r in range(comm.size)]) if comm.rank == root else None
+        send = (
+            np.concatenate([block(r, 2) for r in range(comm.size)])
+            if comm.rank == root
+            else None
+        )
         recv = np.zeros(2, "i")
         comm.Scatter(send, recv, root=root)
         assert recv.tolist() == block(comm.rank, 2).tolist()
@@ -207,14 +228,23 @@ def test_scatterv(comm):
 def test_allgather(comm):
     recv = np.full(3 * comm.size, -1, "i")
     comm.Allgather(block(comm.rank, 3), recv)
-    assert recv.tolist() == np.concatenate([block(r, 3) for r in range(comm.size)]).tolist()
+    assert (
+        recv.tolist()
+        == np.concatenate([block(r, 3) for r in range(comm.size)]).tolist()
+    )
     recv = np.zeros(3 * comm.size, "i")
     recv[3 * comm.rank : 3 * comm.rank + 3] = block(comm.rank, 3)
     comm.Allgather(MPI.IN_PLACE, recv)
-    assert recv.tolist() == np.concatenate([block(r, 3) for r in range(comm.size)]).tolist()
+    assert (
+        recv.tolist()
+        == np.concatenate([block(r, 3) for r in range(comm.size)]).tolist()
+    )
     recv = np.zeros(3 * comm.size, "i")
     comm.Allgather([block(comm.rank, 3), 3, MPI.INT], [recv, 3, MPI.INT])
-    assert recv.tolist() == np.concatenate([block(r, 3) for r in range(comm.size)]).tolist()
+    assert (
+        recv.tolist()
+        == np.concatenate([block(r, 3) for r in range(comm.size)]).tolist()
+    )
 
 
 def test_allgather_bad_recv(comm):
@@ -233,12 +263,18 @@ def test_allgatherv(comm):
     counts = [r + 1 for r in range(comm.size)]
     recv = np.full(sum(counts), -1, "i")
     comm.Allgatherv(block(comm.rank, comm.rank + 1), [recv, counts])
-    assert recv.tolist() == np.concatenate([block(r, r + 1) for r in range(comm.size)]).tolist()
+    assert (
+        recv.tolist()
+        == np.concatenate([block(r, r + 1) for r in range(comm.size)]).tolist()
+    )
     recv[:] = -1
     start = sum(counts[: comm.rank])
     recv[start : start + comm.rank + 1] = block(comm.rank, comm.rank + 1)
     comm.Allgatherv(MPI.IN_PLACE, [recv, counts, None, MPI.INT])
-    assert recv.tolist() == np.concatenate([block(r, r + 1) for r in range(comm.size)]).tolist()
+    assert (
+        recv.tolist()
+        == np.concatenate([block(r, r + 1) for r in range(comm.size)]).tolist()
+    )
 
 
 def test_allgatherv_counts_length(comm):
@@ -246,7 +282,9 @@ def test_allgatherv_counts_length(comm):
     with pytest.raises(ValueError, match=f"expecting {comm.size} items"):
         comm.Allgatherv(block(comm.rank, 1), [recv, [1] * (comm.size + 1)])
     with pytest.raises(ValueError, match=f"expecting {comm.size} items"):
-        comm.Allgatherv(block(comm.rank, 1), [recv, [1] * comm.size, [0] * (comm.size - 1), "i"])
+        comm.Allgatherv(
+            block(comm.rank, 1), [recv, [1] * comm.size, [0] * (comm.size - 1), "i"]
+        )
     with pytest.raises(TypeError, match="without counts"):
         comm.Allgatherv(block(comm.rank, 1), [recv, None, [0] * comm.size, "i"])
 
@@ -265,11 +303,15 @@ def test_alltoall(comm):
 def test_alltoallv(comm):
     # Rank s sends d+1 items to rank d; rank d receives d+1 items from each.
     scounts = [d + 1 for d in range(comm.size)]
-    send = np.concatenate([np.full(d + 1, 10 * comm.rank + d, "i") for d in range(comm.size)])
+    send = np.concatenate(
+        [np.full(d + 1, 10 * comm.rank + d, "i") for d in range(comm.size)]
+    )
     rcounts = [comm.rank + 1] * comm.size
     recv = np.full(sum(rcounts), -1, "i")
     comm.Alltoallv([send, scounts], [recv, rcounts])
-    expect = np.concatenate([np.full(comm.rank + 1, 10 * s + comm.rank, "i") for s in range(comm.size)])
+    expect = np.concatenate(
+        [np.full(comm.rank + 1, 10 * s + comm.rank, "i") for s in range(comm.size)]
+    )
     assert recv.tolist() == expect.tolist()
     # Explicit displacements (reversed) on the receive side.
     rdispls = [(comm.size - 1 - s) * (comm.rank + 1) for s in range(comm.size)]
@@ -282,9 +324,13 @@ def test_alltoallv(comm):
 
 def test_alltoallv_in_place(comm):
     counts = [2] * comm.size
-    buf = np.concatenate([np.full(2, 10 * comm.rank + d, "i") for d in range(comm.size)])
+    buf = np.concatenate(
+        [np.full(2, 10 * comm.rank + d, "i") for d in range(comm.size)]
+    )
     comm.Alltoallv(MPI.IN_PLACE, [buf, counts])
-    expect = np.concatenate([np.full(2, 10 * s + comm.rank, "i") for s in range(comm.size)])
+    expect = np.concatenate(
+        [np.full(2, 10 * s + comm.rank, "i") for s in range(comm.size)]
+    )
     assert buf.tolist() == expect.tolist()
 
 
@@ -306,7 +352,10 @@ def test_alltoallw(comm):
         code = "d" if types[d] == MPI.DOUBLE else "i"
         np.frombuffer(send, code, 1, 8 * d)[0] = 10 * comm.rank + d
     out = bytearray(8 * n)
-    comm.Alltoallw([send, [1] * n, [8 * d for d in range(n)], types], [out, [1] * n, [8 * s for s in range(n)], types])
+    comm.Alltoallw(
+        [send, [1] * n, [8 * d for d in range(n)], types],
+        [out, [1] * n, [8 * s for s in range(n)], types],
+    )
     for s in range(n):
         code = "d" if types[s] == MPI.DOUBLE else "i"
         assert np.frombuffer(out, code, 1, 8 * s)[0] == 10 * s + comm.rank
@@ -316,7 +365,9 @@ def test_alltoallw(comm):
     assert recv.tolist() == [10 * s + comm.rank for s in range(n)]
     # IN_PLACE.
     buf = ints.copy()
-    comm.Alltoallw(MPI.IN_PLACE, [buf, [1] * n, [4 * s for s in range(n)], [MPI.INT] * n])
+    comm.Alltoallw(
+        MPI.IN_PLACE, [buf, [1] * n, [4 * s for s in range(n)], [MPI.INT] * n]
+    )
     assert buf.tolist() == [10 * s + comm.rank for s in range(n)]
 
 
@@ -324,11 +375,16 @@ def test_alltoallw_bad_spec(comm):
     n = comm.size
     buf = np.zeros(n, "i")
     with pytest.raises(ValueError, match="bytes"):
-        comm.Alltoallw([buf, [1] * n, [4 * n] * n, [MPI.INT] * n], [np.zeros(n, "i"), [MPI.INT] * n])
+        comm.Alltoallw(
+            [buf, [1] * n, [4 * n] * n, [MPI.INT] * n],
+            [np.zeros(n, "i"), [MPI.INT] * n],
+        )
     with pytest.raises(ValueError, match="expecting"):
         comm.Alltoallw([buf, [MPI.INT] * (n + 1)], [np.zeros(n, "i"), [MPI.INT] * n])
     with pytest.raises(ValueError, match="bytes"):
-        comm.Alltoallw([buf, [1] * n, [-4] * n, [MPI.INT] * n], [np.zeros(n, "i"), [MPI.INT] * n])
+        comm.Alltoallw(
+            [buf, [1] * n, [-4] * n, [MPI.INT] * n], [np.zeros(n, "i"), [MPI.INT] * n]
+        )
 
 
 def test_in_place_same_object_is_not_in_place(comm):

@@ -185,13 +185,19 @@ def test_persistent_all_forms(comm):
     n, r = comm.size, comm.rank
     one = np.array([r + 1], "i")
     blocks = np.arange(n, dtype="i") + 10 * r
-    outs = {k: np.zeros(n, "i") for k in ("g", "gv", "ag", "agv", "a2a", "a2av", "a2aw")}
-    small = {k: np.zeros(1, "i") for k in ("s", "sv", "red", "rsb", "rs", "scan", "exscan")}
+    outs = {
+        k: np.zeros(n, "i") for k in ("g", "gv", "ag", "agv", "a2a", "a2av", "a2aw")
+    }
+    small = {
+        k: np.zeros(1, "i") for k in ("s", "sv", "red", "rsb", "rs", "scan", "exscan")
+    }
     requests = [
         comm.Gather_init(one, outs["g"] if r == 0 else None),
         comm.Gatherv_init(one, [outs["gv"], [1] * n] if r == 0 else None),
         comm.Scatter_init(np.arange(n, dtype="i") if r == 0 else None, small["s"]),
-        comm.Scatterv_init([np.arange(n, dtype="i"), [1] * n] if r == 0 else None, small["sv"]),
+        comm.Scatterv_init(
+            [np.arange(n, dtype="i"), [1] * n] if r == 0 else None, small["sv"]
+        ),
         comm.Allgatherv_init(one, [outs["agv"], [1] * n]),
         comm.Alltoall_init(blocks, outs["a2a"]),
         comm.Alltoallv_init([blocks, [1] * n], [outs["a2av"], [1] * n]),
@@ -220,13 +226,18 @@ def test_persistent_all_forms(comm):
         assert small["exscan"][0] == r * (r + 1) // 2
 
 
-@pytest.mark.skipif(HAVE_PERSISTENT, reason="the library has MPI-4 persistent collectives")
+@pytest.mark.skipif(
+    HAVE_PERSISTENT, reason="the library has MPI-4 persistent collectives"
+)
 def test_persistent_not_implemented(comm):
     for call in (
         lambda: comm.Barrier_init(),
         lambda: comm.Bcast_init(np.zeros(1)),
         lambda: comm.Allreduce_init(np.zeros(1), np.zeros(1)),
-        lambda: comm.Alltoallw_init([np.zeros(1), [MPI.DOUBLE] * comm.size], [np.zeros(1), [MPI.DOUBLE] * comm.size]),
+        lambda: comm.Alltoallw_init(
+            [np.zeros(1), [MPI.DOUBLE] * comm.size],
+            [np.zeros(1), [MPI.DOUBLE] * comm.size],
+        ),
     ):
         with pytest.raises(NotImplementedError):
             call()

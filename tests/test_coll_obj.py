@@ -32,7 +32,9 @@ def test_barrier(comm):
 
 def test_bcast(comm):
     for root in range(comm.size):
-        obj = {"root": root, "data": list(range(root + 3))} if comm.rank == root else None
+        obj = (
+            {"root": root, "data": list(range(root + 3))} if comm.rank == root else None
+        )
         got = comm.bcast(obj, root=root)
         assert got == {"root": root, "data": list(range(root + 3))}
     sent = [1, 2]
@@ -67,7 +69,9 @@ def test_wrong_lengths_raise_everywhere(comm):
     with pytest.raises((ValueError, RuntimeError)) as info:
         comm.scatter(list(range(comm.size + 1)) if comm.rank == 0 else None, root=0)
     if comm.rank == 0:
-        assert info.type is ValueError and f"expecting {comm.size} items" in str(info.value)
+        assert info.type is ValueError and f"expecting {comm.size} items" in str(
+            info.value
+        )
     with pytest.raises(ValueError, match=f"expecting {comm.size} items"):
         comm.alltoall(list(range(comm.size + 1)))
     with pytest.raises((TypeError, RuntimeError)) as info:
@@ -124,7 +128,9 @@ def test_reduce_callable_in_rank_order(comm, reduce_mode):
     n, r = comm.size, comm.rank
     ordered = "".join(str(k) for k in range(n))
     assert comm.allreduce(str(r), op=lambda a, b: a + b) == ordered
-    assert comm.reduce(str(r), op=lambda a, b: a + b, root=n - 1) == (ordered if r == n - 1 else None)
+    assert comm.reduce(str(r), op=lambda a, b: a + b, root=n - 1) == (
+        ordered if r == n - 1 else None
+    )
     # A mutating op must not touch the caller's object.
     mine = [r]
 
@@ -137,10 +143,16 @@ def test_reduce_callable_in_rank_order(comm, reduce_mode):
 
 
 def test_reduce_user_op(comm, reduce_mode):
-    op = MPI.Op.Create(lambda a, b, dt: a * 10 + b, commute=False)
+    # Called on objects, a user-defined op's function gets (x, y, None).
+    op = MPI.Op.Create(lambda a, b, dt: a + b, commute=False)
     try:
         n = comm.size
-        assert comm.allreduce(comm.rank + 1, op=op) == int("".join(str(k + 1) for k in range(n)))
+        assert comm.allreduce(f"<{comm.rank}>", op=op) == "".join(
+            f"<{k}>" for k in range(n)
+        )
+        assert comm.scan(f"<{comm.rank}>", op=op) == "".join(
+            f"<{k}>" for k in range(comm.rank + 1)
+        )
     finally:
         op.Free()
 
@@ -149,7 +161,9 @@ def test_scan_exscan(comm, reduce_mode):
     r = comm.rank
     assert comm.scan(r + 1) == (r + 1) * (r + 2) // 2
     assert comm.exscan(r + 1) == (r * (r + 1) // 2 if r > 0 else None)
-    assert comm.scan(str(r), op=lambda a, b: a + b) == "".join(str(k) for k in range(r + 1))
+    assert comm.scan(str(r), op=lambda a, b: a + b) == "".join(
+        str(k) for k in range(r + 1)
+    )
     assert comm.exscan([r]) == (list(range(r)) if r > 0 else None)
     assert comm.scan((r % 2, r), op=MPI.MAXLOC) == ((1, 1) if r >= 1 else (0, 0))
 

@@ -38,7 +38,11 @@ PREDEFINED = [
 @pytest.mark.parametrize("op,ref", PREDEFINED)
 def test_allreduce_predefined_ops(comm, op, ref):
     def contribution(r):
-        if op in (MPI.LAND, MPI.LOR, MPI.LXOR):  # logical ops: MPI keeps 0/1 inputs as is
+        if op in (
+            MPI.LAND,
+            MPI.LOR,
+            MPI.LXOR,
+        ):  # logical ops: MPI keeps 0/1 inputs as is
             return np.array([1, r % 2, (r + 1) % 2, 0], "i")
         return np.array([r + 1, (r * 7) % 5, r % 2, 3], "i")
 
@@ -73,7 +77,9 @@ def test_allreduce_forms(comm):
     comm.Allreduce(MPI.IN_PLACE, buf)
     assert buf.tolist() == total(comm.size).tolist()
     recv = np.zeros(4)
-    comm.Allreduce([values(comm.rank), 2, MPI.DOUBLE], [recv, 2, MPI.DOUBLE], op=MPI.MAX)
+    comm.Allreduce(
+        [values(comm.rank), 2, MPI.DOUBLE], [recv, 2, MPI.DOUBLE], op=MPI.MAX
+    )
     assert recv.tolist() == (values(comm.size - 1)[:2].tolist() + [0.0, 0.0])
     small = np.zeros(1, "i")
     comm.Allreduce(np.array([comm.rank], "i"), small, MPI.SUM)
@@ -81,7 +87,9 @@ def test_allreduce_forms(comm):
 
 
 def test_allreduce_mismatch(comm):
-    with pytest.raises(ValueError, match="mismatch in send count 4 and receive count 3"):
+    with pytest.raises(
+        ValueError, match="mismatch in send count 4 and receive count 3"
+    ):
         comm.Allreduce(values(comm.rank), np.zeros(3))
     with pytest.raises(ValueError, match="datatypes"):
         comm.Allreduce(values(comm.rank), np.zeros(4, "f"))
@@ -93,9 +101,13 @@ def test_allreduce_mismatch(comm):
 
 @pytest.mark.parametrize(
     "pairtype,code",
-    [(MPI.DOUBLE_INT, [("v", "d"), ("i", "i")]), (MPI.FLOAT_INT, [("v", "f"), ("i", "i")]),
-     (MPI.TWOINT, [("v", "i"), ("i", "i")]), (MPI.LONG_INT, [("v", "l"), ("i", "i")]),
-     (MPI.SHORT_INT, [("v", "h"), ("i", "i")])],
+    [
+        (MPI.DOUBLE_INT, [("v", "d"), ("i", "i")]),
+        (MPI.FLOAT_INT, [("v", "f"), ("i", "i")]),
+        (MPI.TWOINT, [("v", "i"), ("i", "i")]),
+        (MPI.LONG_INT, [("v", "l"), ("i", "i")]),
+        (MPI.SHORT_INT, [("v", "h"), ("i", "i")]),
+    ],
 )
 def test_maxloc_minloc(comm, pairtype, code):
     dtype = np.dtype(code, align=True)
@@ -122,7 +134,9 @@ def test_reduce_scatter_block(comm):
     buf = send.copy()
     comm.Reduce_scatter_block(MPI.IN_PLACE, buf)
     assert buf[:2].tolist() == (total(comm.size, 2) * (comm.rank + 1)).tolist()
-    with pytest.raises(ValueError, match="mismatch in send count 2 and receive count 1"):
+    with pytest.raises(
+        ValueError, match="mismatch in send count 2 and receive count 1"
+    ):
         comm.Reduce_scatter_block(send, [recv, 1, MPI.DOUBLE])
 
 
@@ -141,7 +155,9 @@ def test_reduce_scatter(comm):
     # IN_PLACE: the receive buffer holds the whole input.
     buf = send.copy()
     comm.Reduce_scatter(MPI.IN_PLACE, buf, counts)
-    assert buf[: comm.rank + 1].tolist() == expect[start : start + comm.rank + 1].tolist()
+    assert (
+        buf[: comm.rank + 1].tolist() == expect[start : start + comm.rank + 1].tolist()
+    )
 
 
 def test_reduce_scatter_bad_counts(comm):
@@ -174,19 +190,33 @@ def test_scan_exscan(comm):
 
 
 def test_noncommutative_user_op_applies_in_rank_order(comm):
-    # x (+) y = 10*x + y on one digit per rank builds the rank sequence in order.
-    def shift_add(inbuf, inoutbuf, datatype):
-        a = np.frombuffer(inbuf, "d")
-        b = np.frombuffer(inoutbuf, "d")
-        b[:] = 10 * a + b
+    # 2x2 matrix product: associative, not commutative; inoutbuf = inbuf @ inoutbuf.
+    def matmul(inbuf, inoutbuf, datatype):
+        assert datatype == MPI.DOUBLE
+        a = np.frombuffer(inbuf, "d").reshape(-1, 2, 2)
+        b = np.frombuffer(inoutbuf, "d").reshape(-1, 2, 2)
+        b[:] = a @ b
 
-    op = MPI.Op.Create(shift_add, commute=False)
+    def matrix(r):
+        return np.array([[1.0, r + 1.0], [1.0, 0.0]])
+
+    def ordered(ranks):
+        out = np.eye(2)
+        for r in ranks:
+            out = out @ matrix(r)
+        return out
+
+    op = MPI.Op.Create(matmul, commute=False)
     try:
         assert not op.Is_commutative()
-        recv = np.zeros(1)
-        comm.Allreduce(np.array([comm.rank + 1.0]), recv, op=op)
-        assert recv[0] == float("".join(str(r + 1) for r in range(comm.size)))
-        comm.Scan(np.array([comm.rank + 1.0]), recv, op=op)
-        assert recv[0] == float("".join(str(r + 1) for r in range(comm.rank + 1)))
+        recv = np.zeros((2, 2))
+        comm.Allreduce(matrix(comm.rank), recv, op=op)
+        assert recv.tolist() == ordered(range(comm.size)).tolist()
+        comm.Scan(matrix(comm.rank), recv, op=op)
+        assert recv.tolist() == ordered(range(comm.rank + 1)).tolist()
+        out = np.zeros((2, 2)) if comm.rank == comm.size - 1 else None
+        comm.Reduce(matrix(comm.rank), out, op=op, root=comm.size - 1)
+        if out is not None:
+            assert out.tolist() == ordered(range(comm.size)).tolist()
     finally:
         op.Free()

@@ -6,8 +6,22 @@ import pytest
 
 from mpi4py import MPI
 
-ALL_OPS = ["MAX", "MIN", "SUM", "PROD", "LAND", "BAND", "LOR", "BOR", "LXOR", "BXOR",
-           "MAXLOC", "MINLOC", "REPLACE", "NO_OP"]
+ALL_OPS = [
+    "MAX",
+    "MIN",
+    "SUM",
+    "PROD",
+    "LAND",
+    "BAND",
+    "LOR",
+    "BOR",
+    "LXOR",
+    "BXOR",
+    "MAXLOC",
+    "MINLOC",
+    "REPLACE",
+    "NO_OP",
+]
 
 
 def test_predefined_ops_exist_and_commute():
@@ -55,7 +69,9 @@ def test_reduce_local_predefined():
     assert b.tolist() == [1.0, 2.0, 3.0, 4.0]
     MPI.MAX.Reduce_local(np.full(4, 2.5), b)
     assert b.tolist() == [2.5, 2.5, 3.0, 4.0]
-    with pytest.raises(ValueError, match="mismatch in send count 3 and receive count 2"):
+    with pytest.raises(
+        ValueError, match="mismatch in send count 3 and receive count 2"
+    ):
         MPI.SUM.Reduce_local(np.ones(3), np.ones(2))
     with pytest.raises(ValueError, match="datatypes"):
         MPI.SUM.Reduce_local(np.ones(3), np.ones(3, "i"))
@@ -94,7 +110,9 @@ def test_user_op_receives_writable_views():
         assert seen["writable"]
         # Ops are callable on objects: the function gets (x, y, None).
         calls = []
-        op2 = MPI.Op.Create(lambda x, y, dt: calls.append((x, y, dt)) or x + y, commute=True)
+        op2 = MPI.Op.Create(
+            lambda x, y, dt: calls.append((x, y, dt)) or x + y, commute=True
+        )
         assert op2(2, 3) == 5 and calls == [(2, 3, None)]
         assert op2.Is_commutative()
         op2.Free()
@@ -130,7 +148,10 @@ def test_user_op_collective_error(comm_world=MPI.COMM_WORLD):
     finally:
         op.Free()
     # Every process completed the collective; those that applied the op raised.
-    assert comm_world.allreduce(raised, op=MPI.LOR) == (comm_world.size > 1) or comm_world.size == 1
+    assert (
+        comm_world.allreduce(raised, op=MPI.LOR) == (comm_world.size > 1)
+        or comm_world.size == 1
+    )
 
 
 def test_user_op_kept_views_are_released():

@@ -30,6 +30,12 @@ MPI_Count index_value(PyObject* obj, const char* what, bool allow_negative) {
   return value;
 }
 
+// An integer count, as opposed to a sequence of them (NumPy arrays have
+// __index__ too, but are sequences).
+bool is_integer(PyObject* obj) {
+  return PyLong_Check(obj) || (PyIndex_Check(obj) && !PySequence_Check(obj));
+}
+
 bool given(PyObject* obj) { return obj != nullptr && obj != Py_None; }
 bool is_list_or_tuple(PyObject* obj) { return PyList_Check(obj) || PyTuple_Check(obj); }
 bool is_datatype_like(PyObject* obj) {
@@ -67,7 +73,7 @@ bool is_pair(PyObject* obj, Kind kind) {
   if (!is_list_or_tuple(obj) || PySequence_Size(obj) != 2) return false;
   if (kind == Kind::kBlock) return true;  // a block count is never a sequence
   PyObject* first = PySequence_Fast_ITEMS(obj)[0];
-  return first == Py_None || !PyIndex_Check(first);
+  return first == Py_None || !is_integer(first);
 }
 
 bool is_types(PyObject* obj) {
@@ -245,7 +251,7 @@ void parse_vector(nb::handle spec, Access access, int blocks, VectorSpec& out) {
     if (given(parts.displs)) raise_type_error("displacements given without counts");
     MPI_Count each = split_evenly(buffer_items(out, out.type), blocks);
     for (size_t i = 0; i < n; ++i) counts[i] = each;
-  } else if (PyIndex_Check(parts.counts)) {
+  } else if (is_integer(parts.counts)) {
     MPI_Count each = index_value(parts.counts, "count", false);
     for (size_t i = 0; i < n; ++i) counts[i] = each;
   } else {
@@ -260,7 +266,7 @@ void parse_vector(nb::handle spec, Access access, int blocks, VectorSpec& out) {
       displs[i] = next;
       next += counts[i];
     }
-  } else if (PyIndex_Check(parts.displs)) {
+  } else if (is_integer(parts.displs)) {
     MPI_Count stride = index_value(parts.displs, "displacement", false);
     for (size_t i = 0; i < n; ++i) displs[i] = stride * static_cast<MPI_Count>(i);
   } else {
@@ -314,7 +320,7 @@ void parse_w(nb::handle spec, Access access, int blocks, VectorSpec& out) {
 
   std::vector<MPI_Count> counts(n, 1);
   if (given(parts.counts)) {
-    if (PyIndex_Check(parts.counts)) {
+    if (is_integer(parts.counts)) {
       MPI_Count each = index_value(parts.counts, "count", false);
       for (size_t i = 0; i < n; ++i) counts[i] = each;
     } else {
@@ -331,7 +337,7 @@ void parse_w(nb::handle spec, Access access, int blocks, VectorSpec& out) {
       out.wdispls[i] = next;
       next += static_cast<MPI_Aint>(counts[i] * type_extent(out.types[i]));
     }
-  } else if (PyIndex_Check(parts.displs)) {
+  } else if (is_integer(parts.displs)) {
     MPI_Count stride = index_value(parts.displs, "displacement", false);
     for (size_t i = 0; i < n; ++i) out.wdispls[i] = static_cast<MPI_Aint>(stride * i);
   } else {

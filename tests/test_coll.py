@@ -409,3 +409,22 @@ def test_spec_type_errors(comm):
         comm.Allgather(block(comm.rank, 1), [np.zeros(comm.size, "i"), 1, 2, 3, 4])
     with pytest.raises(ValueError):
         comm.Allgather(block(comm.rank, 1), [np.zeros(comm.size, "i"), "nonsense"])
+
+
+def test_counts_and_displacements_as_any_integer_sequence(comm):
+    n, r = comm.size, comm.rank
+    recv = np.zeros(n, "i")
+    counts = np.ones(n, dtype=np.int64)
+    comm.Allgatherv(np.array([r], "i"), [recv, counts, np.arange(n), MPI.INT])
+    assert recv.tolist() == list(range(n))
+    recv = np.zeros(n, "i")
+    comm.Allgatherv(
+        np.array([r], "i"), [recv, (range(1, 2) if n == 1 else [1] * n, None)]
+    )
+    assert recv.tolist() == list(range(n))
+    out = np.zeros(n, "i")
+    comm.Alltoallw(
+        [np.arange(n, dtype="i"), np.ones(n, "i"), np.arange(n) * 4, MPI.INT],
+        [out, [np.int32(1)] * n, range(0, 4 * n, 4), "i"],
+    )
+    assert out.tolist() == [r] * n

@@ -73,7 +73,8 @@ bool is_pair(PyObject* obj, Kind kind) {
   if (!is_list_or_tuple(obj) || PySequence_Size(obj) != 2) return false;
   if (kind == Kind::kBlock) return true;  // a block count is never a sequence
   PyObject* first = PySequence_Fast_ITEMS(obj)[0];
-  return first == Py_None || !is_integer(first);
+  if (first == Py_None) return true;
+  return PySequence_Check(first) && !PyUnicode_Check(first) && !PyBytes_Check(first);
 }
 
 bool is_types(PyObject* obj) {
@@ -101,7 +102,14 @@ SpecParts split_spec(nb::handle spec, Kind kind) {
   parts.data = items[0];
   if (n == 2) {
     bool typed = kind == Kind::kW ? is_types(items[1]) : is_datatype_like(items[1]);
-    (typed ? parts.types : parts.counts) = items[1];
+    if (typed) {
+      parts.types = items[1];
+    } else if (kind == Kind::kVector && is_pair(items[1], kind)) {
+      parts.counts = PySequence_Fast_ITEMS(items[1])[0];
+      parts.displs = PySequence_Fast_ITEMS(items[1])[1];
+    } else {
+      parts.counts = items[1];
+    }
   } else if (n == 3) {
     parts.types = items[2];
     if (is_pair(items[1], kind)) {

@@ -14,6 +14,7 @@
 // call) intracommunicators reduce along a binomial tree and scan by recursive
 // doubling, with point-to-point messages on a private duplicate of the
 // communicator; otherwise the root gathers everything and reduces alone.
+#include <algorithm>
 #include <cstring>
 #include <optional>
 #include <string>
@@ -172,30 +173,47 @@ nb::object dump_all(nb::handle seq, int expected, const char* what, std::vector<
 // ---- bcast, gather, scatter, allgather, alltoall ----------------------------
 
 // Broadcast `value` from the root; `failed` at the root sends the failure.
+// The size travels with the first bytes in one fixed-size message, so small
+// objects take a single MPI_Bcast; larger ones send the rest in a second.
+constexpr size_t kBcastHeader = 512;
+
 nb::object bcast_value(MPI_Comm comm, int root, Role role, bool inter, nb::handle value,
                        bool failed, Error& err) {
   if (role == Role::kIdle) return nb::none();
+  struct Header {
+    CollCount size;
+    char data[kBcastHeader - sizeof(CollCount)];
+  } header;
+  constexpr MPI_Count inline_bytes = sizeof(header.data);
   Pickled p;
   if (role == Role::kRoot) {
     if (failed)
       p.size = kFailed;
     else
       dump(value, p, err);
+    header.size = p.size;
+    if (p.size > 0) std::memcpy(header.data, p.ptr(), std::min<MPI_Count>(p.size, inline_bytes));
   }
-  CollCount size = p.size;
-  check(nogil([&] { return MPI_Bcast(&size, 1, count_type(), root, comm); }));
+  check(nogil([&] { return MPI_Bcast(&header, sizeof(header), MPI_BYTE, root, comm); }));
+  CollCount size = header.size;
   if (size == kFailed) {
     finish(err);
     raise_peer_failure("bcast", inter ? -1 : root);
   }
+  CollCount rest = size > inline_bytes ? static_cast<CollCount>(size - inline_bytes) : 0;
   if (role == Role::kRoot) {
-    char* ptr = p.ptr();
-    check(nogil([&] { return MPI4PY_LC(MPI_Bcast)(ptr, size, MPI_BYTE, root, comm); }));
+    char* ptr = p.ptr() + inline_bytes;
+    if (rest > 0)
+      check(nogil([&] { return MPI4PY_LC(MPI_Bcast)(ptr, rest, MPI_BYTE, root, comm); }));
     return inter ? nb::none() : pickle_loads(p.data);
   }
   nb::object data = new_bytes(size);
   char* ptr = bytes_ptr(data);
-  check(nogil([&] { return MPI4PY_LC(MPI_Bcast)(ptr, size, MPI_BYTE, root, comm); }));
+  std::memcpy(ptr, header.data, std::min<MPI_Count>(size, inline_bytes));
+  if (rest > 0) {
+    check(nogil(
+        [&] { return MPI4PY_LC(MPI_Bcast)(ptr + inline_bytes, rest, MPI_BYTE, root, comm); }));
+  }
   return pickle_loads(data);
 }
 

@@ -42,6 +42,9 @@ def test_bcast(comm):
     assert comm.bcast(None) is None
     big = bytes(range(256)) * 4096 if comm.rank == 0 else None
     assert comm.bcast(big) == bytes(range(256)) * 4096
+    for length in range(440, 560):  # around the size sent with the first message
+        data = bytes(k % 251 for k in range(length))
+        assert comm.bcast(data if comm.rank == 0 else None) == data
 
 
 def test_gather_scatter(comm):

@@ -127,18 +127,21 @@ nb::object dump_all(nb::handle seq, int expected, const char* what, std::vector<
 // ---- bcast, gather, scatter, allgather, alltoall ----------------------------
 
 // Broadcast `value` from the root; `failed` at the root sends the failure.
-// The size travels with the first bytes in one fixed-size message, so small
-// objects take a single MPI_Bcast; larger ones send the rest in a second.
+// On an intracommunicator the size travels with the first bytes in one
+// fixed-size message, so small objects take a single MPI_Bcast and larger ones
+// send the rest in a second. On an intercommunicator the processes passing
+// PROC_NULL learn nothing, so every process makes the same two calls: the size,
+// then the bytes.
 constexpr size_t kBcastHeader = 512;
 
 nb::object bcast_value(MPI_Comm comm, int root, Role role, bool inter, nb::handle value,
                        bool failed, Error& err) {
-  if (role == Role::kIdle) return nb::none();
   struct Header {
-    CollCount size;
+    CollCount size = 0;
     char data[kBcastHeader - sizeof(CollCount)];
   } header;
-  constexpr MPI_Count inline_bytes = sizeof(header.data);
+  const MPI_Count inline_bytes = inter ? 0 : sizeof(header.data);
+  const int header_bytes = inter ? sizeof(CollCount) : sizeof(header);
   Pickled p;
   if (role == Role::kRoot) {
     if (failed)
@@ -146,28 +149,30 @@ nb::object bcast_value(MPI_Comm comm, int root, Role role, bool inter, nb::handl
     else
       dump(value, p, err);
     header.size = p.size;
-    if (p.size > 0) std::memcpy(header.data, p.ptr(), std::min<MPI_Count>(p.size, inline_bytes));
+    if (p.size > 0 && inline_bytes > 0)
+      std::memcpy(header.data, p.ptr(), std::min<MPI_Count>(p.size, inline_bytes));
   }
-  check(nogil([&] { return MPI_Bcast(&header, sizeof(header), MPI_BYTE, root, comm); }));
+  check(nogil([&] { return MPI_Bcast(&header, header_bytes, MPI_BYTE, root, comm); }));
   CollCount size = header.size;
+  CollCount rest = size > inline_bytes ? static_cast<CollCount>(size - inline_bytes) : 0;
+  nb::object data = nb::none();
+  char* ptr = nullptr;
+  if (role == Role::kRoot && size > 0) {
+    ptr = p.ptr() + inline_bytes;
+  } else if (role == Role::kLeaf && size >= 0) {
+    data = new_bytes(size);
+    ptr = bytes_ptr(data);
+    std::memcpy(ptr, header.data, std::min<MPI_Count>(size, inline_bytes));
+    ptr += inline_bytes;
+  }
+  if (rest > 0 || inter)
+    check(nogil([&] { return MPI4PY_LC(MPI_Bcast)(ptr, rest, MPI_BYTE, root, comm); }));
+  if (role == Role::kIdle) return nb::none();
   if (size == kFailed) {
     finish(err);
     raise_peer_failure("bcast", inter ? -1 : root);
   }
-  CollCount rest = size > inline_bytes ? static_cast<CollCount>(size - inline_bytes) : 0;
-  if (role == Role::kRoot) {
-    char* ptr = p.ptr() + inline_bytes;
-    if (rest > 0)
-      check(nogil([&] { return MPI4PY_LC(MPI_Bcast)(ptr, rest, MPI_BYTE, root, comm); }));
-    return inter ? nb::none() : pickle_loads(p.data);
-  }
-  nb::object data = new_bytes(size);
-  char* ptr = bytes_ptr(data);
-  std::memcpy(ptr, header.data, std::min<MPI_Count>(size, inline_bytes));
-  if (rest > 0) {
-    check(nogil(
-        [&] { return MPI4PY_LC(MPI_Bcast)(ptr + inline_bytes, rest, MPI_BYTE, root, comm); }));
-  }
+  if (role == Role::kRoot) return inter ? nb::none() : pickle_loads(p.data);
   return pickle_loads(data);
 }
 
@@ -198,7 +203,6 @@ void gather_raw(MPI_Comm comm, const CommShape& shape, Role role, nb::handle obj
 nb::object obj_gather(MPI_Comm comm, nb::handle obj, int root) {
   CommShape shape = comm_shape(comm);
   Role role = root_role(shape, root);
-  if (role == Role::kIdle) return nb::none();
   Error err;
   Gathered g;
   gather_raw(comm, shape, role, obj, root, err, g);
@@ -208,11 +212,10 @@ nb::object obj_gather(MPI_Comm comm, nb::handle obj, int root) {
   return load_all(g.bytes, g.sizes, g.lay);
 }
 
-// Scatter the items of `seq` (at the root); `root_error` is a failure the root
-// already had (the sequence is then not looked at).
+// Scatter the items of `seq` (at the root); an error the root already has in
+// `err` is sent as a failure, whatever `seq` holds.
 nb::object scatter_items(MPI_Comm comm, const CommShape& shape, Role role, nb::handle seq, int root,
                          Error& err) {
-  if (role == Role::kIdle) return nb::none();
   bool sends = role == Role::kRoot;
   bool receives = role == Role::kLeaf || (role == Role::kRoot && !shape.inter);
   std::vector<CollCount> sizes;

@@ -192,9 +192,8 @@ nb::object obj_reduce(MPI_Comm comm, nb::handle obj, nb::handle op, int root) {
   check_op_arg(op);
   CommShape shape = comm_shape(comm);
   Role role = root_role(shape, root);
-  if (role == Role::kIdle) return nb::none();
   Error err;
-  if (shape.inter) {
+  if (shape.inter) {  // processes passing PROC_NULL take part in the gather too
     Gathered g;
     gather_raw(comm, shape, role, obj, root, err, g);
     finish(err);

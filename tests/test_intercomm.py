@@ -86,6 +86,32 @@ def test_bcast(ic):
     assert got == ({"from": "A"} if ic.color == 1 else None)
 
 
+class Unpicklable:
+    def __reduce__(self):
+        raise TypeError("refuses to be pickled")
+
+
+def test_object_bcast_sizes_and_failure(ic):
+    root = ic.root_a()
+    for data in (b"", b"x" * 100, bytes(range(256)) * 1000):
+        got = ic.inter.bcast(data if root == MPI.ROOT else None, root=root)
+        assert got == (data if ic.color == 1 else None)
+    # The root cannot serialize: it raises its error, the other group
+    # RuntimeError, PROC_NULL processes return; nobody hangs.
+    try:
+        got = ic.inter.bcast(Unpicklable() if root == MPI.ROOT else None, root=root)
+        outcome = ("returned", got)
+    except (TypeError, RuntimeError) as error:
+        outcome = (type(error).__name__,)
+    if root == MPI.ROOT:
+        assert outcome == ("TypeError",)
+    elif ic.color == 1:
+        assert outcome == ("RuntimeError",)
+    else:
+        assert outcome == ("returned", None)
+    assert ic.inter.allgather(ic.rank) == list(range(ic.remote_size))
+
+
 def test_gather_scatter(ic):
     root = ic.root_a()
     # Gather: A's root receives one block from every process of B.

@@ -243,25 +243,60 @@ nb::object scatter_items(MPI_Comm comm, const CommShape& shape, Role role, nb::h
   return pickle_loads(recvbuf);
 }
 
+// Allgather: each process's size travels with the first bytes of its pickle
+// in a fixed-size slot, so small objects take a single MPI_Allgather; the
+// tails of larger ones follow in an MPI_Allgatherv (on an intercommunicator
+// always: neither group can tell whether the other needs it).
+constexpr size_t kSlotBytes = 256;
+
+struct Slot {
+  CollCount size = 0;
+  char data[kSlotBytes - sizeof(CollCount)] = {};
+};
+
 nb::object obj_allgather(MPI_Comm comm, const CommShape& shape, nb::handle obj, Error& err) {
+  constexpr MPI_Count head_bytes = sizeof(Slot::data);
   Pickled p;
   dump(obj, p, err);
-  CollCount mine = p.size;
-  std::vector<CollCount> sizes(static_cast<size_t>(shape.peers()), 0);
-  check(nogil(
-      [&] { return MPI_Allgather(&mine, 1, count_type(), sizes.data(), 1, count_type(), comm); }));
-  Layout lay = layout(sizes);
-  nb::object bytes = new_bytes(lay.total);
-  char* rptr = bytes_ptr(bytes);
-  char* sptr = p.ptr();
-  CollCount scount = p.count();
+  Slot mine;
+  mine.size = p.size;
+  if (p.size > 0) std::memcpy(mine.data, p.ptr(), std::min<MPI_Count>(p.size, head_bytes));
+  const size_t n = static_cast<size_t>(shape.peers());
+  std::vector<Slot> slots(n);
   check(nogil([&] {
-    return MPI4PY_LC(MPI_Allgatherv)(sptr, scount, MPI_BYTE, rptr, lay.counts.data(),
-                                     lay.displs.data(), MPI_BYTE, comm);
+    return MPI_Allgather(&mine, sizeof(Slot), MPI_BYTE, slots.data(), sizeof(Slot), MPI_BYTE, comm);
   }));
+  std::vector<CollCount> sizes(n), tails(n);
+  bool any_tail = false;
+  for (size_t i = 0; i < n; ++i) {
+    sizes[i] = slots[i].size;
+    tails[i] = sizes[i] > head_bytes ? static_cast<CollCount>(sizes[i] - head_bytes) : 0;
+    any_tail = any_tail || tails[i] > 0;
+  }
+  Layout lay = layout(tails);
+  nb::object tail_bytes = new_bytes(lay.total);
+  if (any_tail || shape.inter) {
+    CollCount my_tail = p.size > head_bytes ? static_cast<CollCount>(p.size - head_bytes) : 0;
+    char* sptr = my_tail > 0 ? p.ptr() + head_bytes : nullptr;
+    char* rptr = bytes_ptr(tail_bytes);
+    check(nogil([&] {
+      return MPI4PY_LC(MPI_Allgatherv)(sptr, my_tail, MPI_BYTE, rptr, lay.counts.data(),
+                                       lay.displs.data(), MPI_BYTE, comm);
+    }));
+  }
   finish(err);
-  if (lay.failed >= 0) raise_peer_failure("allgather", shape.inter ? -1 : lay.failed);
-  return load_all(bytes, sizes, lay);
+  for (size_t i = 0; i < n; ++i)
+    if (sizes[i] == kFailed) raise_peer_failure("allgather", shape.inter ? -1 : int(i));
+  nb::list result;
+  for (size_t i = 0; i < n; ++i) {
+    nb::object item = new_bytes(sizes[i]);
+    char* ptr = bytes_ptr(item);
+    std::memcpy(ptr, slots[i].data, std::min<MPI_Count>(sizes[i], head_bytes));
+    if (tails[i] > 0)
+      std::memcpy(ptr + head_bytes, bytes_ptr(tail_bytes) + lay.displs[i], tails[i]);
+    result.append(pickle_loads(item));
+  }
+  return result;
 }
 
 nb::object obj_alltoall(MPI_Comm comm, const CommShape& shape, nb::handle seq) {

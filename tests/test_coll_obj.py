@@ -63,6 +63,10 @@ def test_gather_scatter(comm):
 def test_allgather_alltoall(comm):
     assert comm.allgather(comm.rank * 2) == [r * 2 for r in range(comm.size)]
     assert comm.allgather(None) == [None] * comm.size
+    # objects around the size sent with the first message, mixed across ranks
+    for base in (200, 240, 250, 1000, 100000):
+        got = comm.allgather(b"x" * (base + comm.rank))
+        assert got == [b"x" * (base + r) for r in range(comm.size)]
     sent = [(comm.rank, d) for d in range(comm.size)]
     assert comm.alltoall(sent) == [(s, comm.rank) for s in range(comm.size)]
 

@@ -3,7 +3,8 @@
 // (Topocomm); the reductions are in coll_obj_reduce.cpp.
 //
 // Objects travel as pickles (pickle_dumps/pickle_loads, the active MPI.pickle):
-// first the sizes, then the bytes, each with one MPI collective. Every process
+// first the sizes, then the bytes, each with one MPI collective (bcast and
+// allgather send the sizes with the first bytes of each pickle). Every process
 // takes part in every step even when serializing its object failed (it sends
 // the size -1 and no bytes), so a bad object never leaves the others hanging:
 // the failing process raises its own error, the processes that needed its data

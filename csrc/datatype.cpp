@@ -1,8 +1,12 @@
-// Datatypes: predefined constants, typecode tables, and basic queries.
-// (Derived datatype constructors live with the communicators issue's work.)
-#include <string>
-
+// Datatypes: predefined constants, typecode tables, basic queries, and the
+// life cycle (Dup, Commit, Free). Constructors are in datatype_create.cpp,
+// decoding and pickling in datatype_decode.cpp, packing in datatype_pack.cpp.
 #include "datatype.hpp"
+
+#include <string>
+#include <unordered_set>
+#include <utility>
+#include <vector>
 
 namespace mpi4py {
 
@@ -187,11 +191,24 @@ const TypeCode kTypeCodes[] = {
 
 int sized_int_code(char code) {
   switch (code) {
-    case 'b': case 'B': case 'c': case '?': return 1;
-    case 'h': case 'H': return 2;
-    case 'i': case 'I': case 'l': case 'L': return 4;
-    case 'q': case 'Q': return 8;
-    default: return 0;
+    case 'b':
+    case 'B':
+    case 'c':
+    case '?':
+      return 1;
+    case 'h':
+    case 'H':
+      return 2;
+    case 'i':
+    case 'I':
+    case 'l':
+    case 'L':
+      return 4;
+    case 'q':
+    case 'Q':
+      return 8;
+    default:
+      return 0;
   }
 }
 
@@ -202,13 +219,20 @@ MPI_Datatype datatype_from_typecode(const char* code) {
   // Single characters are by far the common case (every buffer format).
   if (code[1] == '\0') {
     switch (code[0]) {
-      case 'd': return MPI_DOUBLE;
-      case 'i': return MPI_INT;
-      case 'l': return MPI_LONG;
-      case 'B': return MPI_UNSIGNED_CHAR;
-      case 'b': return MPI_SIGNED_CHAR;
-      case 'f': return MPI_FLOAT;
-      default: break;
+      case 'd':
+        return MPI_DOUBLE;
+      case 'i':
+        return MPI_INT;
+      case 'l':
+        return MPI_LONG;
+      case 'B':
+        return MPI_UNSIGNED_CHAR;
+      case 'b':
+        return MPI_SIGNED_CHAR;
+      case 'f':
+        return MPI_FLOAT;
+      default:
+        break;
     }
   }
   for (const TypeCode& entry : kTypeCodes)
@@ -232,11 +256,18 @@ MPI_Datatype datatype_from_format(const char* format) {
     if (format[0] != '\0' && format[1] == '\0') {
       bool is_unsigned = format[0] >= 'A' && format[0] <= 'Z' && format[0] != '?';
       switch (sized_int_code(format[0])) {
-        case 1: return format[0] == '?' ? MPI_C_BOOL : (format[0] == 'c' ? MPI_CHAR : (is_unsigned ? MPI_UINT8_T : MPI_INT8_T));
-        case 2: return is_unsigned ? MPI_UINT16_T : MPI_INT16_T;
-        case 4: return is_unsigned ? MPI_UINT32_T : MPI_INT32_T;
-        case 8: return is_unsigned ? MPI_UINT64_T : MPI_INT64_T;
-        default: break;
+        case 1:
+          return format[0] == '?'
+                     ? MPI_C_BOOL
+                     : (format[0] == 'c' ? MPI_CHAR : (is_unsigned ? MPI_UINT8_T : MPI_INT8_T));
+        case 2:
+          return is_unsigned ? MPI_UINT16_T : MPI_INT16_T;
+        case 4:
+          return is_unsigned ? MPI_UINT32_T : MPI_INT32_T;
+        case 8:
+          return is_unsigned ? MPI_UINT64_T : MPI_INT64_T;
+        default:
+          break;
       }
     }
   }
@@ -251,62 +282,245 @@ std::string datatype_name(MPI_Datatype type) {
   return std::string(name, static_cast<size_t>(length));
 }
 
+namespace {
+
+// Derived datatypes created here and not yet committed. Only touched with the
+// GIL held, so it needs no lock of its own.
+std::unordered_set<MPI_Datatype>& uncommitted_types() {
+  static std::unordered_set<MPI_Datatype> types;
+  return types;
+}
+
+// The module constants, in binding order: (handle, name, object). Borrowed
+// references; the module attributes own the objects.
+struct NamedObject {
+  MPI_Datatype type;
+  const char* name;
+  PyObject* object;
+};
+std::vector<NamedObject>& named_objects() {
+  static std::vector<NamedObject> objects;
+  return objects;
+}
+
+}  // namespace
+
+void note_uncommitted(MPI_Datatype type) {
+  if (type != MPI_DATATYPE_NULL) uncommitted_types().insert(type);
+}
+void note_committed(MPI_Datatype type) { uncommitted_types().erase(type); }
+bool is_uncommitted(MPI_Datatype type) { return uncommitted_types().count(type) != 0; }
+
+void require_committed(MPI_Datatype type) {
+  require_valid(type);
+  if (is_uncommitted(type)) raise_mpi_error(MPI_ERR_TYPE);
+}
+
+int datatype_combiner(MPI_Datatype type) {
+  require_valid(type);
+  int combiner = MPI_UNDEFINED;
+#if MPI_VERSION >= 4
+  MPI_Count ni = 0, na = 0, nc = 0, nd = 0;
+  check(MPI_Type_get_envelope_c(type, &ni, &na, &nc, &nd, &combiner));
+#else
+  int ni = 0, na = 0, nd = 0;
+  check(MPI_Type_get_envelope(type, &ni, &na, &nd, &combiner));
+#endif
+  return combiner;
+}
+
+bool datatype_is_predefined(MPI_Datatype type) {
+  if (type == MPI_DATATYPE_NULL) return true;
+  int combiner = datatype_combiner(type);
+  return combiner == MPI_COMBINER_NAMED || combiner == MPI_COMBINER_F90_INTEGER ||
+         combiner == MPI_COMBINER_F90_REAL || combiner == MPI_COMBINER_F90_COMPLEX;
+}
+
+void release_contents_type(MPI_Datatype type) noexcept {
+  // The commit bookkeeping is left alone: the handle may name a datatype that
+  // the user still holds (libraries hand out the same handle again). Runs in
+  // destructors, so errors are ignored rather than raised.
+  if (type == MPI_DATATYPE_NULL || !mpi_active()) return;
+  int combiner = MPI_UNDEFINED;
+#if MPI_VERSION >= 4
+  MPI_Count ni = 0, na = 0, nc = 0, nd = 0;
+  if (MPI_Type_get_envelope_c(type, &ni, &na, &nc, &nd, &combiner) != MPI_SUCCESS) return;
+#else
+  int ni = 0, na = 0, nd = 0;
+  if (MPI_Type_get_envelope(type, &ni, &na, &nd, &combiner) != MPI_SUCCESS) return;
+#endif
+  if (combiner == MPI_COMBINER_NAMED || combiner == MPI_COMBINER_F90_INTEGER ||
+      combiner == MPI_COMBINER_F90_REAL || combiner == MPI_COMBINER_F90_COMPLEX)
+    return;
+  MPI_Type_free(&type);
+}
+
+nb::handle named_datatype(MPI_Datatype type) {
+  for (const NamedObject& entry : named_objects())
+    if (entry.type == type) return entry.object;
+  return nb::handle();
+}
+
+const char* named_datatype_name(nb::handle obj) {
+  for (const NamedObject& entry : named_objects())
+    if (entry.object == obj.ptr()) return entry.name;
+  return nullptr;
+}
+
+nb::object new_datatype(nb::handle type, MPI_Datatype handle) {
+  note_uncommitted(handle);
+  return wrap_as<Datatype>(type, handle);
+}
+
+namespace {
+
+std::pair<MPI_Count, MPI_Count> type_extent(const Datatype& self) {
+  MPI_Count lb = 0, extent = 0;
+  check(MPI_Type_get_extent_x(require_valid(self.ob_mpi), &lb, &extent));
+  return {lb, extent};
+}
+
+std::pair<MPI_Count, MPI_Count> type_true_extent(const Datatype& self) {
+  MPI_Count lb = 0, extent = 0;
+  check(MPI_Type_get_true_extent_x(require_valid(self.ob_mpi), &lb, &extent));
+  return {lb, extent};
+}
+
+MPI_Count type_size(const Datatype& self) {
+  MPI_Count size = 0;
+  check(MPI_Type_size_x(require_valid(self.ob_mpi), &size));
+  return size;
+}
+
+void set_name(Datatype& self, const std::string& name) {
+  check(MPI_Type_set_name(require_valid(self.ob_mpi), name.c_str()));
+}
+
+// Free the handle held by `self`; predefined datatypes (named or Fortran 90
+// parameterized) are refused with ERR_TYPE before MPI sees them: some
+// libraries "free" them and corrupt their own state.
+void free_type(Datatype& self) {
+  if (self.predefined() || datatype_is_predefined(self.ob_mpi)) raise_mpi_error(MPI_ERR_TYPE);
+  MPI_Datatype handle = self.ob_mpi;
+  check(MPI_Type_free(&self.ob_mpi));
+  note_committed(handle);
+  self.ob_mpi = MPI_DATATYPE_NULL;
+}
+
+}  // namespace
+
 void bind_datatype(nb::module_& m, Classes& c) {
   auto& cls = c.datatype;
   bind_handle_basics<Datatype>(cls, MPI_DATATYPE_NULL);
-  cls.def("Get_size", [](const Datatype& self) {
-    MPI_Count size = 0;
-    check(MPI_Type_size_x(self.ob_mpi, &size));
-    return size;
-  });
-  cls.def("Get_extent", [](const Datatype& self) {
-    MPI_Count lb = 0, extent = 0;
-    check(MPI_Type_get_extent_x(self.ob_mpi, &lb, &extent));
-    return std::make_pair(lb, extent);
-  });
-  cls.def("Get_true_extent", [](const Datatype& self) {
-    MPI_Count lb = 0, extent = 0;
-    check(MPI_Type_get_true_extent_x(self.ob_mpi, &lb, &extent));
-    return std::make_pair(lb, extent);
-  });
+  cls.def("Get_size", &type_size,
+          "Return the number of bytes occupied by entries in the datatype.");
+  cls.def("Get_extent", &type_extent, "Return lower bound and extent of datatype.");
+  cls.def("Get_true_extent", &type_true_extent,
+          "Return the true lower bound and extent of a datatype.");
   cls.def("Get_name", [](const Datatype& self) { return datatype_name(self.ob_mpi); });
-  cls.def("Set_name", [](Datatype& self, const std::string& name) {
-    check(MPI_Type_set_name(self.ob_mpi, name.c_str()));
-  }, nb::arg("name"));
-  cls.def_prop_ro("size", [](const Datatype& self) {
-    MPI_Count size = 0;
-    check(MPI_Type_size_x(self.ob_mpi, &size));
-    return size;
-  });
-  cls.def_prop_ro("extent", [](const Datatype& self) {
-    MPI_Count lb = 0, extent = 0;
-    check(MPI_Type_get_extent_x(self.ob_mpi, &lb, &extent));
-    return extent;
-  });
-  cls.def_prop_ro("lb", [](const Datatype& self) {
-    MPI_Count lb = 0, extent = 0;
-    check(MPI_Type_get_extent_x(self.ob_mpi, &lb, &extent));
-    return lb;
-  });
+  cls.def("Set_name", &set_name, nb::arg("name"));
+  cls.def_prop_ro("size", &type_size, "Size (in bytes).");
+  cls.def_prop_ro("extent", [](const Datatype& self) { return type_extent(self).second; });
+  cls.def_prop_ro("lb", [](const Datatype& self) { return type_extent(self).first; });
   cls.def_prop_ro("ub", [](const Datatype& self) {
-    MPI_Count lb = 0, extent = 0;
-    check(MPI_Type_get_extent_x(self.ob_mpi, &lb, &extent));
+    auto [lb, extent] = type_extent(self);
+    return lb + extent;
+  });
+  cls.def_prop_ro("true_extent",
+                  [](const Datatype& self) { return type_true_extent(self).second; });
+  cls.def_prop_ro("true_lb", [](const Datatype& self) { return type_true_extent(self).first; });
+  cls.def_prop_ro("true_ub", [](const Datatype& self) {
+    auto [lb, extent] = type_true_extent(self);
     return lb + extent;
   });
   cls.def_prop_rw(
-      "name", [](const Datatype& self) { return datatype_name(self.ob_mpi); },
-      [](Datatype& self, const std::string& name) {
-        check(MPI_Type_set_name(self.ob_mpi, name.c_str()));
-      });
+      "name", [](const Datatype& self) { return datatype_name(self.ob_mpi); }, &set_name);
 
-  nb::dict typedict;
+  cls.def(
+      "Dup",
+      [](nb::handle self) {
+        MPI_Datatype source = require_valid(nb::cast<Datatype&>(self).ob_mpi);
+        MPI_Datatype type = MPI_DATATYPE_NULL;
+        check(MPI_Type_dup(source, &type));
+        // A duplicate shares the committed state of its source.
+        bool uncommitted = is_uncommitted(source);
+        nb::object result = wrap_as<Datatype>(self.type(), type);
+        if (uncommitted) note_uncommitted(type);
+        return result;
+      },
+      "Duplicate a datatype.");
+  cls.attr("Create_dup") = cls.attr("Dup");
+  cls.def(
+      "Commit",
+      [](nb::handle self) {
+        Datatype& type = nb::cast<Datatype&>(self);
+        require_valid(type.ob_mpi);
+        MPI_Datatype handle = type.ob_mpi;
+        check(MPI_Type_commit(&type.ob_mpi));
+        note_committed(handle);
+        note_committed(type.ob_mpi);
+        return nb::borrow(self);
+      },
+      "Commit the datatype.");
+  cls.def("Free", &free_type, "Free the datatype.");
+  cls.def(
+      "free",
+      [](Datatype& self) {
+        if (!mpi_active() || self.ob_mpi == MPI_DATATYPE_NULL) return;
+        if (self.predefined() || datatype_is_predefined(self.ob_mpi)) return;
+        free_type(self);
+      },
+      "Free the datatype unless it is null or predefined (no error otherwise).");
+
+  bind_datatype_create(m, c);
+  bind_datatype_decode(m, c);
+  bind_datatype_codes(m, c);
+  bind_datatype_pack(m, c);
+
   for (const NamedType& entry : kNamedTypes) {
     nb::object obj = wrap<Datatype>(entry.type, kPredefined);
     m.attr(entry.name) = obj;
+    named_objects().push_back({entry.type, entry.name, obj.ptr()});
   }
+  nb::dict typedict;
   for (const TypeCode& entry : kTypeCodes)
-    if (entry.type != MPI_DATATYPE_NULL) typedict[entry.code] = wrap<Datatype>(entry.type, kPredefined);
+    if (entry.type != MPI_DATATYPE_NULL) typedict[entry.code] = named_datatype(entry.type);
   m.attr("_typedict") = typedict;
+
+#define INT_CONST(name) m.attr(#name) = static_cast<int>(MPI_##name)
+  INT_CONST(ORDER_C);
+  INT_CONST(ORDER_FORTRAN);
+  m.attr("ORDER_F") = static_cast<int>(MPI_ORDER_FORTRAN);
+  INT_CONST(TYPECLASS_INTEGER);
+  INT_CONST(TYPECLASS_REAL);
+  INT_CONST(TYPECLASS_COMPLEX);
+  INT_CONST(DISTRIBUTE_NONE);
+  INT_CONST(DISTRIBUTE_BLOCK);
+  INT_CONST(DISTRIBUTE_CYCLIC);
+  INT_CONST(DISTRIBUTE_DFLT_DARG);
+  INT_CONST(COMBINER_NAMED);
+  INT_CONST(COMBINER_DUP);
+  INT_CONST(COMBINER_CONTIGUOUS);
+  INT_CONST(COMBINER_VECTOR);
+  INT_CONST(COMBINER_HVECTOR);
+  INT_CONST(COMBINER_INDEXED);
+  INT_CONST(COMBINER_HINDEXED);
+  INT_CONST(COMBINER_INDEXED_BLOCK);
+  INT_CONST(COMBINER_HINDEXED_BLOCK);
+  INT_CONST(COMBINER_STRUCT);
+  INT_CONST(COMBINER_SUBARRAY);
+  INT_CONST(COMBINER_DARRAY);
+  INT_CONST(COMBINER_RESIZED);
+  INT_CONST(COMBINER_F90_INTEGER);
+  INT_CONST(COMBINER_F90_REAL);
+  INT_CONST(COMBINER_F90_COMPLEX);
+#undef INT_CONST
+#ifdef MPI_COMBINER_VALUE_INDEX
+  m.attr("COMBINER_VALUE_INDEX") = static_cast<int>(MPI_COMBINER_VALUE_INDEX);
+#else
+  // The library predates MPI-4.1: no datatype ever reports this combiner.
+  m.attr("COMBINER_VALUE_INDEX") = static_cast<int>(MPI_UNDEFINED);
+#endif
 }
 
 }  // namespace mpi4py

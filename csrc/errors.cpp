@@ -1,5 +1,6 @@
 // MPI error codes to Python exceptions, and the error-class/string functions.
 #include "errors.hpp"
+#include "handle.hpp"
 
 #include <string>
 
@@ -23,6 +24,12 @@ void raise_mpi_error(int ierr) {
 void raise(PyObject* type, const char* message) {
   PyErr_SetString(type, message);
   throw nb::python_error();
+}
+
+void raise_self_type_error(nb::handle self, PyTypeObject* expected) {
+  std::string message = std::string("descriptor requires a '") + expected->tp_name +
+                        "' object but received a '" + Py_TYPE(self.ptr())->tp_name + "'";
+  raise(PyExc_TypeError, message.c_str());
 }
 
 int error_class(int errorcode) {

@@ -65,6 +65,9 @@ NB_MODULE(MPI, m) {
   bind_file(m, c);
   bind_session(m, c);
   bind_memory(m, c);
+  bind_attr(m, c);
+  bind_handles(m, c);
+  bind_capi(m, c);
 
   initialize_from_rc(m);
 }

@@ -93,5 +93,8 @@ void bind_win(nb::module_& m, Classes& c);
 void bind_file(nb::module_& m, Classes& c);
 void bind_session(nb::module_& m, Classes& c);
 void bind_memory(nb::module_& m, Classes& c);
+void bind_attr(nb::module_& m, Classes& c);
+void bind_handles(nb::module_& m, Classes& c);  // last but one: fills what rooms left out
+void bind_capi(nb::module_& m, Classes& c);     // last: exports every class
 
 }  // namespace mpi4py

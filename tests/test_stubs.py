@@ -4,6 +4,7 @@ mypy accepts the stubs and a typed program that uses them."""
 import ast
 import os
 import shutil
+import site
 import subprocess
 import sys
 
@@ -94,7 +95,11 @@ def test_mypy_accepts_stubs_and_sample(tmp_path):
     sample = tmp_path / "sample.py"
     sample.write_text(SAMPLE)
     package_parent = os.path.dirname(os.path.dirname(mpi4py.__file__))
-    env = dict(os.environ, MYPYPATH=package_parent)
+    env = dict(os.environ)
+    # An installed package (py.typed) is found by mypy itself; mypy refuses a
+    # site-packages directory on MYPYPATH, so only an in-tree build is added.
+    if package_parent not in site.getsitepackages():
+        env["MYPYPATH"] = package_parent
     result = subprocess.run(
         [
             sys.executable,
@@ -106,6 +111,16 @@ def test_mypy_accepts_stubs_and_sample(tmp_path):
             "--follow-imports=silent",
             str(sample),
         ],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    # The stubs and the pure-Python package themselves must type-check too.
+    result = subprocess.run(
+        [sys.executable, "-m", "mypy", "--no-incremental", "-p", "mpi4py"],
         capture_output=True,
         text=True,
         env=env,

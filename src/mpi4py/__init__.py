@@ -50,7 +50,7 @@ class Rc:
 
 
 rc = Rc()
-sys.modules[__name__ + ".rc"] = rc  # `import mpi4py.rc` works too
+sys.modules[__name__ + ".rc"] = rc  # type: ignore[assignment]  # `import mpi4py.rc`
 
 
 _BOOL_WORDS = {

@@ -72,24 +72,30 @@ void require_persistent(const char* name) {
 
 void bind_coll(nb::module_& m, Classes& c) {
   c.comm.def(
-      "Barrier", [](const Comm& self) { check(nogil([&] { return MPI_Barrier(self.ob_mpi); })); },
+      "Barrier",
+      [](nb::handle self) {
+        MPI_Comm comm = unwrap<Comm>(self).ob_mpi;
+        check(nogil([&] { return MPI_Barrier(comm); }));
+      },
       "Barrier synchronization.");
   c.comm.def(
       "Ibarrier",
-      [](const Comm& self) {
+      [](nb::handle self) {
+        MPI_Comm comm = unwrap<Comm>(self).ob_mpi;
         MPI_Request request = MPI_REQUEST_NULL;
-        check(nogil([&] { return MPI_Ibarrier(self.ob_mpi, &request); }));
+        check(nogil([&] { return MPI_Ibarrier(comm, &request); }));
         return wrap<Request>(request);
       },
       "Nonblocking barrier synchronization.");
   c.comm.def(
       "Barrier_init",
-      [](const Comm& self, nb::handle info) {
+      [](nb::handle self, nb::handle info) {
         require_persistent("MPI_Barrier_init");
 #if MPI_VERSION >= 4
         MPI_Info minfo = info_arg(info);
         MPI_Request request = MPI_REQUEST_NULL;
-        check(nogil([&] { return MPI_Barrier_init(self.ob_mpi, minfo, &request); }));
+        MPI_Comm comm = unwrap<Comm>(self).ob_mpi;
+        check(nogil([&] { return MPI_Barrier_init(comm, minfo, &request); }));
         return wrap<Prequest>(request);
 #else
         (void)self;

@@ -12,9 +12,9 @@ using nb::arg;
 
 enum class Shape { kBlock, kVector, kW };
 
-nb::object neighbor_allgather(Mode mode, bool vector, const Topocomm& self, nb::handle sendbuf,
+nb::object neighbor_allgather(Mode mode, bool vector, nb::handle self, nb::handle sendbuf,
                               nb::handle recvbuf, nb::handle info_obj) {
-  MPI_Comm comm = self.ob_mpi;
+  MPI_Comm comm = unwrap<Topocomm>(self).ob_mpi;
   MPI_Info info = persistent_info(mode, info_obj);
   int indegree = 0, outdegree = 0;
   topo_degrees(comm, indegree, outdegree);
@@ -31,9 +31,9 @@ nb::object neighbor_allgather(Mode mode, bool vector, const Topocomm& self, nb::
                   a->stype, a->rv.addr, a->rv.count, a->rv.type, comm);
 }
 
-nb::object neighbor_alltoall(Mode mode, Shape kind, const Topocomm& self, nb::handle sendbuf,
+nb::object neighbor_alltoall(Mode mode, Shape kind, nb::handle self, nb::handle sendbuf,
                              nb::handle recvbuf, nb::handle info_obj) {
-  MPI_Comm comm = self.ob_mpi;
+  MPI_Comm comm = unwrap<Topocomm>(self).ob_mpi;
   MPI_Info info = persistent_info(mode, info_obj);
   int indegree = 0, outdegree = 0;
   topo_degrees(comm, indegree, outdegree);
@@ -98,7 +98,7 @@ void bind_coll_neighbor(nb::module_& m, Classes& c) {
     for (int i = 0; i < 3; ++i) {
       Mode mode = modes[i];
       Neighbor copy = spec;
-      auto run = [mode, copy](const Topocomm& self, nb::handle sendbuf, nb::handle recvbuf,
+      auto run = [mode, copy](nb::handle self, nb::handle sendbuf, nb::handle recvbuf,
                               nb::handle info) {
         if (mode == Mode::kPersistent) require_persistent(copy.mpi_init);
         return copy.allgather ? neighbor_allgather(mode, copy.kind == Shape::kVector, self, sendbuf,
@@ -111,7 +111,7 @@ void bind_coll_neighbor(nb::module_& m, Classes& c) {
       } else {
         c.topocomm.def(
             spec.names[i],
-            [run](const Topocomm& self, nb::handle sendbuf, nb::handle recvbuf) {
+            [run](nb::handle self, nb::handle sendbuf, nb::handle recvbuf) {
               return run(self, sendbuf, recvbuf, nb::none());
             },
             arg("sendbuf").none(), arg("recvbuf").none());

@@ -324,8 +324,8 @@ nb::object obj_alltoall(MPI_Comm comm, const CommShape& shape, nb::handle seq) {
 
 // ---- neighbourhood ------------------------------------------------------------
 
-nb::object obj_neighbor_allgather(const Topocomm& self, nb::handle obj) {
-  MPI_Comm comm = self.ob_mpi;
+nb::object obj_neighbor_allgather(nb::handle self, nb::handle obj) {
+  MPI_Comm comm = unwrap<Topocomm>(self).ob_mpi;
   int indegree = 0, outdegree = 0;
   topo_degrees(comm, indegree, outdegree);
   Error err;
@@ -350,8 +350,8 @@ nb::object obj_neighbor_allgather(const Topocomm& self, nb::handle obj) {
   return load_all(bytes, sizes, lay);
 }
 
-nb::object obj_neighbor_alltoall(const Topocomm& self, nb::handle seq) {
-  MPI_Comm comm = self.ob_mpi;
+nb::object obj_neighbor_alltoall(nb::handle self, nb::handle seq) {
+  MPI_Comm comm = unwrap<Topocomm>(self).ob_mpi;
   int indegree = 0, outdegree = 0;
   topo_degrees(comm, indegree, outdegree);
   Error err;
@@ -384,41 +384,48 @@ void bind_coll_obj(nb::module_& m, Classes& c) {
   using nb::arg;
   auto& comm = c.comm;
   comm.def(
-      "barrier", [](const Comm& self) { check(nogil([&] { return MPI_Barrier(self.ob_mpi); })); },
+      "barrier",
+      [](nb::handle self) {
+        MPI_Comm comm = unwrap<Comm>(self).ob_mpi;
+        check(nogil([&] { return MPI_Barrier(comm); }));
+      },
       "Barrier synchronization.");
   comm.def(
       "bcast",
-      [](const Comm& self, nb::handle obj, int root) {
-        CommShape shape = comm_shape(self.ob_mpi);
+      [](nb::handle self, nb::handle obj, int root) {
+        CommShape shape = comm_shape(unwrap<Comm>(self).ob_mpi);
         Role role = root_role(shape, root);
         Error err;
-        return bcast_value(self.ob_mpi, root, role, shape.inter, obj, false, err);
+        return bcast_value(unwrap<Comm>(self).ob_mpi, root, role, shape.inter, obj, false, err);
       },
       arg("obj").none(), arg("root") = 0, "Broadcast.");
   comm.def(
       "gather",
-      [](const Comm& self, nb::handle obj, int root) { return obj_gather(self.ob_mpi, obj, root); },
+      [](nb::handle self, nb::handle obj, int root) {
+        return obj_gather(unwrap<Comm>(self).ob_mpi, obj, root);
+      },
       arg("sendobj").none(), arg("root") = 0, "Gather.");
   comm.def(
       "scatter",
-      [](const Comm& self, nb::handle seq, int root) {
-        CommShape shape = comm_shape(self.ob_mpi);
+      [](nb::handle self, nb::handle seq, int root) {
+        CommShape shape = comm_shape(unwrap<Comm>(self).ob_mpi);
         Role role = root_role(shape, root);
         Error err;
-        return scatter_items(self.ob_mpi, shape, role, seq, root, err);
+        return scatter_items(unwrap<Comm>(self).ob_mpi, shape, role, seq, root, err);
       },
       arg("sendobj").none(), arg("root") = 0, "Scatter.");
   comm.def(
       "allgather",
-      [](const Comm& self, nb::handle obj) {
+      [](nb::handle self, nb::handle obj) {
         Error err;
-        return obj_allgather(self.ob_mpi, comm_shape(self.ob_mpi), obj, err);
+        return obj_allgather(unwrap<Comm>(self).ob_mpi, comm_shape(unwrap<Comm>(self).ob_mpi), obj,
+                             err);
       },
       arg("sendobj").none(), "Gather to All.");
   comm.def(
       "alltoall",
-      [](const Comm& self, nb::handle seq) {
-        return obj_alltoall(self.ob_mpi, comm_shape(self.ob_mpi), seq);
+      [](nb::handle self, nb::handle seq) {
+        return obj_alltoall(unwrap<Comm>(self).ob_mpi, comm_shape(unwrap<Comm>(self).ob_mpi), seq);
       },
       arg("sendobj").none(), "All to All Scatter/Gather.");
   bind_coll_obj_reduce(m, c);

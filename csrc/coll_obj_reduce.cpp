@@ -310,26 +310,26 @@ void bind_coll_obj_reduce(nb::module_& m, Classes& c) {
   auto& comm = c.comm;
   comm.def(
       "reduce",
-      [](const Comm& self, nb::handle obj, nb::handle op, int root) {
-        return obj_reduce(self.ob_mpi, obj, op, root);
+      [](nb::handle self, nb::handle obj, nb::handle op, int root) {
+        return obj_reduce(unwrap<Comm>(self).ob_mpi, obj, op, root);
       },
       arg("sendobj").none(), arg("op") = sum, arg("root") = 0, "Reduce to Root.");
   comm.def(
       "allreduce",
-      [](const Comm& self, nb::handle obj, nb::handle op) {
-        return obj_allreduce(self.ob_mpi, obj, op);
+      [](nb::handle self, nb::handle obj, nb::handle op) {
+        return obj_allreduce(unwrap<Comm>(self).ob_mpi, obj, op);
       },
       arg("sendobj").none(), arg("op") = sum, "Reduce to All.");
   c.intracomm.def(
       "scan",
-      [](const Intracomm& self, nb::handle obj, nb::handle op) {
-        return obj_scan(self.ob_mpi, obj, op, false);
+      [](nb::handle self, nb::handle obj, nb::handle op) {
+        return obj_scan(unwrap<Intracomm>(self).ob_mpi, obj, op, false);
       },
       arg("sendobj").none(), arg("op") = sum, "Inclusive Scan.");
   c.intracomm.def(
       "exscan",
-      [](const Intracomm& self, nb::handle obj, nb::handle op) {
-        return obj_scan(self.ob_mpi, obj, op, true);
+      [](nb::handle self, nb::handle obj, nb::handle op) {
+        return obj_scan(unwrap<Intracomm>(self).ob_mpi, obj, op, true);
       },
       arg("sendobj").none(), arg("op") = sum, "Exclusive Scan.");
 }

@@ -45,9 +45,9 @@ void take_reduce_send(CollArgs* a, nb::handle sendbuf, bool in_place_ok) {
   check_not_aliased(a->saddr, a->raddr, a->scount);
 }
 
-nb::object reduce(Mode mode, const Comm& self, nb::handle sendbuf, nb::handle recvbuf, const Op& op,
+nb::object reduce(Mode mode, nb::handle self, nb::handle sendbuf, nb::handle recvbuf, const Op& op,
                   int root, nb::handle info_obj) {
-  MPI_Comm comm = self.ob_mpi;
+  MPI_Comm comm = unwrap<Comm>(self).ob_mpi;
   MPI_Op mop = op.ob_mpi;
   MPI_Info info = persistent_info(mode, info_obj);
   CommShape shape = comm_shape(comm);
@@ -77,9 +77,9 @@ nb::object reduce(Mode mode, const Comm& self, nb::handle sendbuf, nb::handle re
                   root, comm);
 }
 
-nb::object allreduce(Mode mode, const Comm& self, nb::handle sendbuf, nb::handle recvbuf,
+nb::object allreduce(Mode mode, nb::handle self, nb::handle sendbuf, nb::handle recvbuf,
                      const Op& op, nb::handle info_obj) {
-  MPI_Comm comm = self.ob_mpi;
+  MPI_Comm comm = unwrap<Comm>(self).ob_mpi;
   MPI_Op mop = op.ob_mpi;
   MPI_Info info = persistent_info(mode, info_obj);
   CollArgs local;
@@ -90,9 +90,9 @@ nb::object allreduce(Mode mode, const Comm& self, nb::handle sendbuf, nb::handle
                   mop, comm);
 }
 
-nb::object scan(Mode mode, bool exclusive, const Intracomm& self, nb::handle sendbuf,
-                nb::handle recvbuf, const Op& op, nb::handle info_obj) {
-  MPI_Comm comm = self.ob_mpi;
+nb::object scan(Mode mode, bool exclusive, nb::handle self, nb::handle sendbuf, nb::handle recvbuf,
+                const Op& op, nb::handle info_obj) {
+  MPI_Comm comm = unwrap<Intracomm>(self).ob_mpi;
   MPI_Op mop = op.ob_mpi;
   MPI_Info info = persistent_info(mode, info_obj);
   CollArgs local;
@@ -106,9 +106,9 @@ nb::object scan(Mode mode, bool exclusive, const Intracomm& self, nb::handle sen
   MPI4PY_COLL_RUN(mode, a, MPI_Scan, MPI_Iscan, a->saddr, a->raddr, a->rcount, a->rtype, mop, comm);
 }
 
-nb::object reduce_scatter_block(Mode mode, const Comm& self, nb::handle sendbuf, nb::handle recvbuf,
+nb::object reduce_scatter_block(Mode mode, nb::handle self, nb::handle sendbuf, nb::handle recvbuf,
                                 const Op& op, nb::handle info_obj) {
-  MPI_Comm comm = self.ob_mpi;
+  MPI_Comm comm = unwrap<Comm>(self).ob_mpi;
   MPI_Op mop = op.ob_mpi;
   MPI_Info info = persistent_info(mode, info_obj);
   CommShape shape = comm_shape(comm);
@@ -134,9 +134,9 @@ nb::object reduce_scatter_block(Mode mode, const Comm& self, nb::handle sendbuf,
                   a->rcount, a->rtype, mop, comm);
 }
 
-nb::object reduce_scatter(Mode mode, const Comm& self, nb::handle sendbuf, nb::handle recvbuf,
+nb::object reduce_scatter(Mode mode, nb::handle self, nb::handle sendbuf, nb::handle recvbuf,
                           nb::handle recvcounts, const Op& op, nb::handle info_obj) {
-  MPI_Comm comm = self.ob_mpi;
+  MPI_Comm comm = unwrap<Comm>(self).ob_mpi;
   MPI_Op mop = op.ob_mpi;
   MPI_Info info = persistent_info(mode, info_obj);
   CommShape shape = comm_shape(comm);
@@ -213,25 +213,25 @@ void bind_coll_reduce(nb::module_& m, Classes& c) {
     Mode mode = modes[i];
     comm.def(
         reduce_names[i],
-        [mode](const Comm& self, nb::handle sendbuf, nb::handle recvbuf, const Op& op, int root) {
+        [mode](nb::handle self, nb::handle sendbuf, nb::handle recvbuf, const Op& op, int root) {
           return reduce(mode, self, sendbuf, recvbuf, op, root, nb::none());
         },
         arg("sendbuf").none(), arg("recvbuf").none(), arg("op") = sum, arg("root") = 0);
     comm.def(
         allreduce_names[i],
-        [mode](const Comm& self, nb::handle sendbuf, nb::handle recvbuf, const Op& op) {
+        [mode](nb::handle self, nb::handle sendbuf, nb::handle recvbuf, const Op& op) {
           return allreduce(mode, self, sendbuf, recvbuf, op, nb::none());
         },
         arg("sendbuf").none(), arg("recvbuf").none(), arg("op") = sum);
     comm.def(
         rsb_names[i],
-        [mode](const Comm& self, nb::handle sendbuf, nb::handle recvbuf, const Op& op) {
+        [mode](nb::handle self, nb::handle sendbuf, nb::handle recvbuf, const Op& op) {
           return reduce_scatter_block(mode, self, sendbuf, recvbuf, op, nb::none());
         },
         arg("sendbuf").none(), arg("recvbuf").none(), arg("op") = sum);
     comm.def(
         rs_names[i],
-        [mode](const Comm& self, nb::handle sendbuf, nb::handle recvbuf, nb::handle recvcounts,
+        [mode](nb::handle self, nb::handle sendbuf, nb::handle recvbuf, nb::handle recvcounts,
                const Op& op) {
           return reduce_scatter(mode, self, sendbuf, recvbuf, recvcounts, op, nb::none());
         },
@@ -239,13 +239,13 @@ void bind_coll_reduce(nb::module_& m, Classes& c) {
         arg("op") = sum);
     c.intracomm.def(
         scan_names[i],
-        [mode](const Intracomm& self, nb::handle sendbuf, nb::handle recvbuf, const Op& op) {
+        [mode](nb::handle self, nb::handle sendbuf, nb::handle recvbuf, const Op& op) {
           return scan(mode, false, self, sendbuf, recvbuf, op, nb::none());
         },
         arg("sendbuf").none(), arg("recvbuf").none(), arg("op") = sum);
     c.intracomm.def(
         exscan_names[i],
-        [mode](const Intracomm& self, nb::handle sendbuf, nb::handle recvbuf, const Op& op) {
+        [mode](nb::handle self, nb::handle sendbuf, nb::handle recvbuf, const Op& op) {
           return scan(mode, true, self, sendbuf, recvbuf, op, nb::none());
         },
         arg("sendbuf").none(), arg("recvbuf").none(), arg("op") = sum);
@@ -254,7 +254,7 @@ void bind_coll_reduce(nb::module_& m, Classes& c) {
   // Persistent forms (MPI-4).
   comm.def(
       "Reduce_init",
-      [](const Comm& self, nb::handle sendbuf, nb::handle recvbuf, const Op& op, int root,
+      [](nb::handle self, nb::handle sendbuf, nb::handle recvbuf, const Op& op, int root,
          nb::handle info) {
         require_persistent("MPI_Reduce_init");
         return reduce(Mode::kPersistent, self, sendbuf, recvbuf, op, root, info);
@@ -263,21 +263,21 @@ void bind_coll_reduce(nb::module_& m, Classes& c) {
       arg("info") = nb::none());
   comm.def(
       "Allreduce_init",
-      [](const Comm& self, nb::handle sendbuf, nb::handle recvbuf, const Op& op, nb::handle info) {
+      [](nb::handle self, nb::handle sendbuf, nb::handle recvbuf, const Op& op, nb::handle info) {
         require_persistent("MPI_Allreduce_init");
         return allreduce(Mode::kPersistent, self, sendbuf, recvbuf, op, info);
       },
       arg("sendbuf").none(), arg("recvbuf").none(), arg("op") = sum, arg("info") = nb::none());
   comm.def(
       "Reduce_scatter_block_init",
-      [](const Comm& self, nb::handle sendbuf, nb::handle recvbuf, const Op& op, nb::handle info) {
+      [](nb::handle self, nb::handle sendbuf, nb::handle recvbuf, const Op& op, nb::handle info) {
         require_persistent("MPI_Reduce_scatter_block_init");
         return reduce_scatter_block(Mode::kPersistent, self, sendbuf, recvbuf, op, info);
       },
       arg("sendbuf").none(), arg("recvbuf").none(), arg("op") = sum, arg("info") = nb::none());
   comm.def(
       "Reduce_scatter_init",
-      [](const Comm& self, nb::handle sendbuf, nb::handle recvbuf, nb::handle recvcounts,
+      [](nb::handle self, nb::handle sendbuf, nb::handle recvbuf, nb::handle recvcounts,
          const Op& op, nb::handle info) {
         require_persistent("MPI_Reduce_scatter_init");
         return reduce_scatter(Mode::kPersistent, self, sendbuf, recvbuf, recvcounts, op, info);
@@ -286,16 +286,14 @@ void bind_coll_reduce(nb::module_& m, Classes& c) {
       arg("info") = nb::none());
   c.intracomm.def(
       "Scan_init",
-      [](const Intracomm& self, nb::handle sendbuf, nb::handle recvbuf, const Op& op,
-         nb::handle info) {
+      [](nb::handle self, nb::handle sendbuf, nb::handle recvbuf, const Op& op, nb::handle info) {
         require_persistent("MPI_Scan_init");
         return scan(Mode::kPersistent, false, self, sendbuf, recvbuf, op, info);
       },
       arg("sendbuf").none(), arg("recvbuf").none(), arg("op") = sum, arg("info") = nb::none());
   c.intracomm.def(
       "Exscan_init",
-      [](const Intracomm& self, nb::handle sendbuf, nb::handle recvbuf, const Op& op,
-         nb::handle info) {
+      [](nb::handle self, nb::handle sendbuf, nb::handle recvbuf, const Op& op, nb::handle info) {
         require_persistent("MPI_Exscan_init");
         return scan(Mode::kPersistent, true, self, sendbuf, recvbuf, op, info);
       },

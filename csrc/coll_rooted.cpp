@@ -25,8 +25,8 @@ void block_as_vector(VectorSpec& spec, int blocks) {
 
 using nb::arg;
 
-nb::object bcast(Mode mode, const Comm& self, nb::handle buf, int root, nb::handle info_obj) {
-  MPI_Comm comm = self.ob_mpi;
+nb::object bcast(Mode mode, nb::handle self, nb::handle buf, int root, nb::handle info_obj) {
+  MPI_Comm comm = unwrap<Comm>(self).ob_mpi;
   MPI_Info info = persistent_info(mode, info_obj);
   Role role = root_role(comm_shape(comm), root);
   CollArgs local;
@@ -42,9 +42,9 @@ nb::object bcast(Mode mode, const Comm& self, nb::handle buf, int root, nb::hand
 }
 
 // Gather and Gatherv: the root receives one block per process.
-nb::object gather(Mode mode, bool vector, const Comm& self, nb::handle sendbuf, nb::handle recvbuf,
+nb::object gather(Mode mode, bool vector, nb::handle self, nb::handle sendbuf, nb::handle recvbuf,
                   int root, nb::handle info_obj) {
-  MPI_Comm comm = self.ob_mpi;
+  MPI_Comm comm = unwrap<Comm>(self).ob_mpi;
   MPI_Info info = persistent_info(mode, info_obj);
   CommShape shape = comm_shape(comm);
   Role role = root_role(shape, root);
@@ -74,9 +74,9 @@ nb::object gather(Mode mode, bool vector, const Comm& self, nb::handle sendbuf, 
 }
 
 // Scatter and Scatterv: the root sends one block per process.
-nb::object scatter(Mode mode, bool vector, const Comm& self, nb::handle sendbuf, nb::handle recvbuf,
+nb::object scatter(Mode mode, bool vector, nb::handle self, nb::handle sendbuf, nb::handle recvbuf,
                    int root, nb::handle info_obj) {
-  MPI_Comm comm = self.ob_mpi;
+  MPI_Comm comm = unwrap<Comm>(self).ob_mpi;
   MPI_Info info = persistent_info(mode, info_obj);
   CommShape shape = comm_shape(comm);
   Role role = root_role(shape, root);
@@ -106,9 +106,9 @@ nb::object scatter(Mode mode, bool vector, const Comm& self, nb::handle sendbuf,
 }
 
 // Allgather and Allgatherv: every process receives one block per peer.
-nb::object allgather(Mode mode, bool vector, const Comm& self, nb::handle sendbuf,
+nb::object allgather(Mode mode, bool vector, nb::handle self, nb::handle sendbuf,
                      nb::handle recvbuf, nb::handle info_obj) {
-  MPI_Comm comm = self.ob_mpi;
+  MPI_Comm comm = unwrap<Comm>(self).ob_mpi;
   MPI_Info info = persistent_info(mode, info_obj);
   CommShape shape = comm_shape(comm);
   bool in_place = is_in_place(sendbuf);
@@ -137,9 +137,9 @@ nb::object allgather(Mode mode, bool vector, const Comm& self, nb::handle sendbu
 enum class Shape { kBlock, kVector, kW };
 
 // Alltoall, Alltoallv and Alltoallw.
-nb::object alltoall(Mode mode, Shape kind, const Comm& self, nb::handle sendbuf, nb::handle recvbuf,
+nb::object alltoall(Mode mode, Shape kind, nb::handle self, nb::handle sendbuf, nb::handle recvbuf,
                     nb::handle info_obj) {
-  MPI_Comm comm = self.ob_mpi;
+  MPI_Comm comm = unwrap<Comm>(self).ob_mpi;
   MPI_Info info = persistent_info(mode, info_obj);
   CommShape shape = comm_shape(comm);
   bool in_place = is_in_place(sendbuf);
@@ -191,7 +191,7 @@ void bind_coll_rooted(nb::module_& m, Classes& c) {
     if (mode == Mode::kPersistent) {
       cls.def(
           name,
-          [](const Comm& self, nb::handle buf, int root, nb::handle info) {
+          [](nb::handle self, nb::handle buf, int root, nb::handle info) {
             require_persistent("MPI_Bcast_init");
             return bcast(Mode::kPersistent, self, buf, root, info);
           },
@@ -199,7 +199,7 @@ void bind_coll_rooted(nb::module_& m, Classes& c) {
     } else {
       cls.def(
           name,
-          [mode](const Comm& self, nb::handle buf, int root) {
+          [mode](nb::handle self, nb::handle buf, int root) {
             return bcast(mode, self, buf, root, nb::none());
           },
           arg("buf").none(), arg("root") = 0);
@@ -224,7 +224,7 @@ void bind_coll_rooted(nb::module_& m, Classes& c) {
       Mode mode = modes[i];
       bool vector = spec.vector, is_gather = spec.is_gather;
       const char* mpi_init = spec.mpi_init;
-      auto run = [mode, vector, is_gather, mpi_init](const Comm& self, nb::handle sendbuf,
+      auto run = [mode, vector, is_gather, mpi_init](nb::handle self, nb::handle sendbuf,
                                                      nb::handle recvbuf, int root,
                                                      nb::handle info) {
         if (mode == Mode::kPersistent) require_persistent(mpi_init);
@@ -237,7 +237,7 @@ void bind_coll_rooted(nb::module_& m, Classes& c) {
       } else {
         cls.def(
             spec.names[i],
-            [run](const Comm& self, nb::handle sendbuf, nb::handle recvbuf, int root) {
+            [run](nb::handle self, nb::handle sendbuf, nb::handle recvbuf, int root) {
               return run(self, sendbuf, recvbuf, root, nb::none());
             },
             arg("sendbuf").none(), arg("recvbuf").none(), arg("root") = 0);
@@ -268,7 +268,7 @@ void bind_coll_rooted(nb::module_& m, Classes& c) {
       Shape kind = spec.kind;
       bool is_allgather = spec.is_allgather;
       const char* mpi_init = spec.mpi_init;
-      auto run = [mode, kind, is_allgather, mpi_init](const Comm& self, nb::handle sendbuf,
+      auto run = [mode, kind, is_allgather, mpi_init](nb::handle self, nb::handle sendbuf,
                                                       nb::handle recvbuf, nb::handle info) {
         if (mode == Mode::kPersistent) require_persistent(mpi_init);
         return is_allgather ? allgather(mode, kind == Shape::kVector, self, sendbuf, recvbuf, info)
@@ -280,7 +280,7 @@ void bind_coll_rooted(nb::module_& m, Classes& c) {
       } else {
         cls.def(
             spec.names[i],
-            [run](const Comm& self, nb::handle sendbuf, nb::handle recvbuf) {
+            [run](nb::handle self, nb::handle sendbuf, nb::handle recvbuf) {
               return run(self, sendbuf, recvbuf, nb::none());
             },
             arg("sendbuf").none(), arg("recvbuf").none());

@@ -42,12 +42,12 @@ std::vector<Request*> request_list(nb::handle requests) {
 void bind_coll_request(nb::module_& m, Classes& c) {
   (void)m;
   auto& cls = c.request;
-  if (!nb::hasattr(cls, "handle")) {
+  if (!defines(cls, "handle")) {
     bind_handle_basics<Request>(cls, MPI_REQUEST_NULL);
     bind_handle_init<Prequest, Request>(c.prequest, MPI_REQUEST_NULL);
     bind_handle_init<Grequest, Request>(c.grequest, MPI_REQUEST_NULL);
   }
-  if (!nb::hasattr(cls, "Wait")) {
+  if (!defines(cls, "Wait")) {
     cls.def(
         "Wait",
         [](Request& self, Status* status) {
@@ -61,7 +61,7 @@ void bind_coll_request(nb::module_& m, Classes& c) {
         },
         nb::arg("status") = nb::none(), "Wait for a send or receive to complete.");
   }
-  if (!nb::hasattr(cls, "Test")) {
+  if (!defines(cls, "Test")) {
     cls.def(
         "Test",
         [](Request& self, Status* status) {
@@ -76,7 +76,7 @@ void bind_coll_request(nb::module_& m, Classes& c) {
         },
         nb::arg("status") = nb::none(), "Test for the completion of a send or receive.");
   }
-  if (!nb::hasattr(cls, "Waitall")) {
+  if (!defines(cls, "Waitall")) {
     cls.def_static(
         "Waitall",
         [](nb::handle requests, nb::handle statuses) {
@@ -113,7 +113,7 @@ void bind_coll_request(nb::module_& m, Classes& c) {
         nb::arg("requests"), nb::arg("statuses") = nb::none(),
         "Wait for all previously initiated requests to complete.");
   }
-  if (!nb::hasattr(cls, "Free")) {
+  if (!defines(cls, "Free")) {
     cls.def(
         "Free",
         [](Request& self) {
@@ -123,12 +123,12 @@ void bind_coll_request(nb::module_& m, Classes& c) {
         },
         "Free a communication request.");
   }
-  if (!nb::hasattr(c.prequest, "Start")) {
+  if (!defines(c.prequest, "Start")) {
     c.prequest.def(
         "Start", [](Prequest& self) { check(nogil([&] { return MPI_Start(&self.ob_mpi); })); },
         "Initiate a communication with a persistent request.");
   }
-  if (!nb::hasattr(c.prequest, "Startall")) {
+  if (!defines(c.prequest, "Startall")) {
     c.prequest.def_static(
         "Startall",
         [](nb::handle requests) {

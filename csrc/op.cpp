@@ -12,6 +12,7 @@
 #include <utility>
 
 #include "coll.hpp"
+#include "kinds.hpp"
 
 namespace mpi4py {
 
@@ -186,6 +187,18 @@ nb::object op_call(const Op& self, nb::handle x, nb::handle y) {
   return apply_predefined(self.ob_mpi, x, y);
 }
 
+// MPI_Op_free, and release the slot of a user-defined operation.
+void free_op(Op& self) {
+  MPI_Op op = self.ob_mpi;
+  check(MPI_Op_free(&self.ob_mpi));
+  if (UserOp* slot = find_user_op(op)) {
+    PyObject* function = slot->function;
+    slot->function = nullptr;
+    slot->op = MPI_OP_NULL;
+    Py_DECREF(function);
+  }
+}
+
 bool op_commutative(const Op& self) {
   int commute = 0;
   check(MPI_Op_commutative(self.ob_mpi, &commute));
@@ -232,9 +245,9 @@ void bind_op(nb::module_& m, Classes& c) {
       "Is a predefined operation.");
   cls.def("__call__", &op_call, nb::arg("x").none(), nb::arg("y").none(),
           "Apply the operation to two Python objects.");
-  cls.def_static(
-      "Create",
-      [](nb::handle function, bool commute) {
+  def_classmethod(
+      cls, "Create",
+      [](nb::handle type, nb::handle function, bool commute) {
         if (!PyCallable_Check(function.ptr())) raise_type_error("function must be callable");
         size_t index = kMaxUserOps;
         for (size_t i = 0; i < kMaxUserOps; ++i) {
@@ -256,25 +269,24 @@ void bind_op(nb::module_& m, Classes& c) {
 #endif
         user_ops[index].function = nb::borrow(function).release().ptr();
         user_ops[index].op = op;
-        return wrap<Op>(op);
+        return wrap_as<Op>(type, op);
       },
-      nb::arg("function"), nb::arg("commute") = false,
+      nb::arg("cls"), nb::arg("function"), nb::arg("commute") = false,
       "Create a user-defined operation: function(inbuf, inoutbuf, datatype) combines\n"
       "inbuf into inoutbuf (writable memoryviews of the raw bytes).");
   cls.def(
       "Free",
       [](Op& self) {
-        if (self.predefined() || self.ob_mpi == MPI_OP_NULL) raise_mpi_error(MPI_ERR_OP);
-        MPI_Op op = self.ob_mpi;
-        check(MPI_Op_free(&self.ob_mpi));
-        if (UserOp* slot = find_user_op(op)) {
-          PyObject* function = slot->function;
-          slot->function = nullptr;
-          slot->op = MPI_OP_NULL;
-          Py_DECREF(function);
-        }
+        if (is_builtin(self) || self.ob_mpi == MPI_OP_NULL) raise_mpi_error(MPI_ERR_OP);
+        free_op(self);
       },
       "Free a user-defined operation.");
+  cls.def(
+      "free",
+      [](Op& self) {
+        if (!is_builtin(self) && self.ob_mpi != MPI_OP_NULL) free_op(self);
+      },
+      "Free the operation unless it is null or predefined.");
   cls.def(
       "Reduce_local",
       [](const Op& self, nb::handle inbuf, nb::handle inoutbuf) {

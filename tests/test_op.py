@@ -182,7 +182,21 @@ def test_op_free_errors():
 
 
 def test_many_user_ops_recycle_slots():
-    for _ in range(3):
+    for round_ in range(3):
         ops = [MPI.Op.Create(lambda a, b, d: None) for _ in range(50)]
         for op in ops:
-            op.Free()
+            op.Free() if round_ % 2 else op.free()
+        assert all(op == MPI.OP_NULL for op in ops)
+    MPI.SUM.free()  # predefined: left alone
+    assert MPI.SUM != MPI.OP_NULL
+
+
+def test_create_keeps_subclasses():
+    class MyOp(MPI.Op):
+        pass
+
+    op = MyOp.Create(lambda a, b, d: None, commute=True)
+    try:
+        assert type(op) is MyOp and op.Is_commutative()
+    finally:
+        op.Free()

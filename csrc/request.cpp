@@ -111,6 +111,7 @@ void check_completion(int ierr) {
     pending_type = pending_value = pending_traceback = nullptr;
     throw nb::python_error();
   }
+  raise_pending_op_error();  // a nonblocking reduction may have run a Python Op
   check(ierr);
 }
 
@@ -130,10 +131,14 @@ Request& as_request(nb::handle obj) {
 // With `result`, also produce what the object API returns for it (the status
 // must be a real one for object receives).
 nb::object settle(Request& r, const MPI_Status* status, bool result) {
-  RequestKeep* keep = keep_of(r);
   // A live handle means still running, or persistent (inactive requests keep
   // their specs until Free): nothing to release or return yet.
-  if (keep == nullptr || r.ob_mpi != MPI_REQUEST_NULL) return nb::none();
+  if (r.ob_mpi != MPI_REQUEST_NULL) return nb::none();
+  RequestKeep* keep = keep_of(r);
+  if (keep == nullptr) {  // collectives keep their arguments in an opaque owner
+    r.keep = nb::object();
+    return nb::none();
+  }
   nb::object holder = std::move(r.keep);  // released on return, even if loads raises
   keep->done = true;
   if (!result) return nb::none();

@@ -21,7 +21,13 @@ struct Datatype : Handle<MPI_Datatype> {};
 struct Op : Handle<MPI_Op> {};
 struct Info : Handle<MPI_Info> {};
 struct Errhandler : Handle<MPI_Errhandler> {};
-struct Request : Handle<MPI_Request> { nb::object keep; };  // keep: what the operation owns
+// `keep` holds whatever a pending operation reads or writes (message specs,
+// buffers, count/displacement arrays): set when the request is created,
+// released once the request completes (its handle becomes MPI_REQUEST_NULL);
+// a persistent request keeps it until Free.
+struct Request : Handle<MPI_Request> {
+  nb::object keep;
+};
 struct Prequest : Request {};
 struct Grequest : Request {};
 struct Message : Handle<MPI_Message> { nb::object keep; };  // keep: mprobe's receive buffer

@@ -3,6 +3,7 @@
 // coll_reduce.cpp (reductions), coll_neighbor.cpp (neighbourhood collectives)
 // and coll_obj.cpp (the object API).
 #include "coll.hpp"
+#include "p2p.hpp"
 
 #include <string>
 
@@ -49,17 +50,17 @@ MPI_Info persistent_info(Mode mode, nb::handle info) {
 }
 
 nb::object make_request(MPI_Request request, std::unique_ptr<CollArgs> args, bool persistent) {
-  nb::object obj = persistent ? wrap<Prequest>(request) : wrap<Request>(request);
+  // The arguments ride in the request's RequestKeep (p2p.hpp), so a request
+  // dropped while the operation runs parks them until MPI is done with them.
+  nb::object holder;
+  RequestKeep& keep = make_keep(holder);
+  keep.handle = request;
+  keep.persistent = persistent;
   CollArgs* raw = args.release();
-  nb::capsule owner(raw, [](void* p) noexcept { delete static_cast<CollArgs*>(p); });
-  nb::inst_ptr<Request>(obj)->keep = std::move(owner);
+  keep.extra = nb::capsule(raw, [](void* p) noexcept { delete static_cast<CollArgs*>(p); });
+  nb::object obj = persistent ? wrap<Prequest>(request) : wrap<Request>(request);
+  nb::inst_ptr<Request>(obj)->keep = std::move(holder);
   return obj;
-}
-
-void raise_not_implemented(const char* name) {
-  std::string message = std::string(name) + " is not available: this MPI library implements MPI " +
-                        std::to_string(MPI_VERSION) + "." + std::to_string(MPI_SUBVERSION);
-  raise(PyExc_NotImplementedError, message.c_str());
 }
 
 void require_persistent(const char* name) {

@@ -72,7 +72,6 @@ MPI_Info info_arg(nb::handle info);
 nb::object make_request(MPI_Request request, std::unique_ptr<CollArgs> args, bool persistent);
 
 // NotImplementedError for an MPI-4 feature the library lacks.
-[[noreturn]] void raise_not_implemented(const char* name);
 void require_persistent(const char* name);
 
 // Apply a reduction to two Python objects: `op` is an Op (predefined ops act on

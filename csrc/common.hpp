@@ -41,6 +41,9 @@ void raise_pending_op_error();
 // Raise a Python exception of the given type with a message; never returns.
 [[noreturn]] void raise(PyObject* type, const char* message);
 [[noreturn]] inline void raise_type_error(const char* message) { raise(PyExc_TypeError, message); }
+// NotImplementedError naming a feature this MPI library lacks (e.g. an MPI-4
+// routine in an MPI-3.1 library).
+[[noreturn]] void raise_not_implemented(const char* what);
 [[noreturn]] inline void raise_value_error(const char* message) {
   raise(PyExc_ValueError, message);
 }

@@ -26,6 +26,12 @@ void raise(PyObject* type, const char* message) {
   throw nb::python_error();
 }
 
+void raise_not_implemented(const char* what) {
+  std::string message = std::string(what) + " is not available in this MPI library (MPI " +
+                        std::to_string(MPI_VERSION) + "." + std::to_string(MPI_SUBVERSION) + ")";
+  raise(PyExc_NotImplementedError, message.c_str());
+}
+
 void raise_self_type_error(nb::handle self, PyTypeObject* expected) {
   std::string message = std::string("descriptor requires a '") + expected->tp_name +
                         "' object but received a '" + Py_TYPE(self.ptr())->tp_name + "'";

@@ -21,6 +21,7 @@ struct RequestKeep {
   MessageSpec send;
   MessageSpec recv;
   nb::object obj;
+  nb::object extra;  // what other rooms' operations own (collectives' arguments)
   MPI_Request handle = MPI_REQUEST_NULL;  // the operation, for buffers orphaned while pending
   Kind kind = kBuffers;
   bool persistent = false;  // keep the specs across completions, until Free
@@ -40,7 +41,9 @@ RequestKeep& make_keep(nb::object& holder);
 
 // The keep of a request object, or nullptr.
 inline RequestKeep* keep_of(const Request& request) {
-  return request.keep.is_valid() ? nb::inst_ptr<RequestKeep>(request.keep) : nullptr;
+  return request.keep.is_valid() && nb::isinstance<RequestKeep>(request.keep)
+             ? nb::inst_ptr<RequestKeep>(request.keep)
+             : nullptr;
 }
 
 // A new request object of Python type `type` owning `keep` (may be null).
@@ -50,7 +53,6 @@ nb::object new_request(nb::handle type, MPI_Request handle, nb::object keep);
 MPI_Status* status_arg(nb::handle status);
 
 // A Python NotImplementedError naming what this MPI library lacks.
-[[noreturn]] void raise_not_implemented(const char* what);
 
 // Object API: serialize `obj` into `out` (bytes, MPI_BYTE), owned by `out`.
 void dump_object(nb::handle obj, MessageSpec& out);

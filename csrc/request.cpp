@@ -48,6 +48,7 @@ struct Orphan {
   MessageSpec send;
   MessageSpec recv;
   nb::object obj;
+  nb::object extra;
 };
 
 // Never destroyed: the entries hold Python references, and C++ static
@@ -78,6 +79,7 @@ void park(MPI_Request handle, RequestKeep& keep) {
   orphan->send = std::move(keep.send);
   orphan->recv = std::move(keep.recv);
   orphan->obj = std::move(keep.obj);
+  orphan->extra = std::move(keep.extra);
   keep.done = true;
   orphans->push_back(std::move(orphan));
   prune_orphans();
@@ -135,10 +137,7 @@ nb::object settle(Request& r, const MPI_Status* status, bool result) {
   // their specs until Free): nothing to release or return yet.
   if (r.ob_mpi != MPI_REQUEST_NULL) return nb::none();
   RequestKeep* keep = keep_of(r);
-  if (keep == nullptr) {  // collectives keep their arguments in an opaque owner
-    r.keep = nb::object();
-    return nb::none();
-  }
+  if (keep == nullptr) return nb::none();
   nb::object holder = std::move(r.keep);  // released on return, even if loads raises
   keep->done = true;
   if (!result) return nb::none();
@@ -549,12 +548,6 @@ MPI_Status* status_arg(nb::handle status) {
     raise_type_error(message.c_str());
   }
   return &s->ob_mpi;
-}
-
-void raise_not_implemented(const char* what) {
-  std::string message = std::string(what) + " is not available in this MPI library (MPI " +
-                        std::to_string(MPI_VERSION) + "." + std::to_string(MPI_SUBVERSION) + ")";
-  raise(PyExc_NotImplementedError, message.c_str());
 }
 
 void bind_request(nb::module_& m, Classes& c) {

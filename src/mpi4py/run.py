@@ -73,6 +73,11 @@ def _abort(status: Any) -> NoReturn:
         except Exception:  # a closed or broken stream must not block the abort
             pass
     code = _exit_code(status) or 1
+    # The launcher forwards output asynchronously and stops once MPI_Abort tears
+    # the job down: give it a moment to pass on the traceback just written.
+    import time
+
+    time.sleep(0.2)
     mpi = sys.modules.get("mpi4py.MPI")
     if mpi is not None and mpi.Is_initialized() and not mpi.Is_finalized():
         mpi.COMM_WORLD.Abort(code)

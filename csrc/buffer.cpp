@@ -1,8 +1,12 @@
 // Message specs -> MPI arguments.
 #include "buffer.hpp"
 
+#include <dlfcn.h>
+
 #include <climits>
+#include <cstdint>
 #include <string>
+#include <vector>
 
 #include "datatype.hpp"
 
@@ -42,7 +46,16 @@ void PyBuffer::acquire(nb::handle obj, bool writable) {
   release();
   int flags = PyBUF_ANY_CONTIGUOUS | PyBUF_FORMAT | (writable ? PyBUF_WRITABLE : 0);
   if (PyObject_GetBuffer(obj.ptr(), &view_, flags) != 0) {
-    if (writable && PyObject_CheckBuffer(obj.ptr())) {
+    if (!PyObject_CheckBuffer(obj.ptr())) {
+      PyErr_Clear();
+      if (acquire_dlpack(obj, writable) || acquire_cai(obj, writable)) return;
+      std::string message = std::string(
+                                "message buffer must support the buffer protocol, DLPack or "
+                                "__cuda_array_interface__, got ") +
+                            Py_TYPE(obj.ptr())->tp_name;
+      raise_type_error(message.c_str());
+    }
+    if (writable) {
       // Say plainly why a readable object was refused.
       PyErr_Clear();
       Py_buffer probe;
@@ -54,15 +67,258 @@ void PyBuffer::acquire(nb::handle obj, bool writable) {
       }
       throw nb::python_error();
     }
-    if (!PyObject_CheckBuffer(obj.ptr())) {
-      PyErr_Clear();
-      std::string message = std::string("message buffer must support the buffer protocol, got ") +
-                            Py_TYPE(obj.ptr())->tp_name;
-      raise_type_error(message.c_str());
-    }
     throw nb::python_error();
   }
   held_ = true;
+}
+
+// --- DLPack and the CUDA array interface (host memory only) ---------------------
+
+namespace {
+
+// The DLPack C ABI (dlpack.h, versions 0.x and 1.x), as far as a consumer of
+// host memory needs it.
+struct DLDevice {
+  int32_t device_type;
+  int32_t device_id;
+};
+struct DLDataType {
+  uint8_t code;
+  uint8_t bits;
+  uint16_t lanes;
+};
+struct DLTensor {
+  void* data;
+  DLDevice device;
+  int32_t ndim;
+  DLDataType dtype;
+  int64_t* shape;
+  int64_t* strides;
+  uint64_t byte_offset;
+};
+struct DLManagedTensor {
+  DLTensor dl_tensor;
+  void* manager_ctx;
+  void (*deleter)(DLManagedTensor*);
+};
+struct DLPackVersion {
+  uint32_t major;
+  uint32_t minor;
+};
+struct DLManagedTensorVersioned {
+  DLPackVersion version;
+  void* manager_ctx;
+  void (*deleter)(DLManagedTensorVersioned*);
+  uint64_t flags;
+  DLTensor dl_tensor;
+};
+constexpr uint64_t kDLReadOnly = 1u << 0;
+enum : int32_t { kDLCPU = 1, kDLCUDA = 2, kDLCUDAHost = 3, kDLCUDAManaged = 13 };
+enum : uint8_t { kDLInt = 0, kDLUInt = 1, kDLFloat = 2, kDLComplex = 5, kDLBool = 6 };
+
+// A buffer format for an element kind ('i' signed, 'u' unsigned, 'f' real,
+// 'c' complex, 'b' boolean) and size in bytes; nullptr when there is none.
+const char* format_for(char kind, Py_ssize_t size) {
+  switch (kind) {
+    case 'b':
+      return size == 1 ? "?" : nullptr;
+    case 'i':
+      return size == 1 ? "b" : size == 2 ? "h" : size == 4 ? "i" : size == 8 ? "q" : nullptr;
+    case 'u':
+      return size == 1 ? "B" : size == 2 ? "H" : size == 4 ? "I" : size == 8 ? "Q" : nullptr;
+    case 'f':
+      if (size == 4) return "f";
+      if (size == 8) return "d";
+      if (size == static_cast<Py_ssize_t>(sizeof(long double))) return "g";
+      return nullptr;
+    case 'c':
+      if (size == 8) return "Zf";
+      if (size == 16) return "Zd";
+      if (size == static_cast<Py_ssize_t>(2 * sizeof(long double))) return "Zg";
+      return nullptr;
+    default:
+      return nullptr;
+  }
+}
+
+[[noreturn]] void raise_buffer_error(const std::string& message) {
+  raise(PyExc_BufferError, message.c_str());
+}
+
+// Whether `strides` (in items) describe a C- or Fortran-contiguous layout.
+bool is_contiguous(int ndim, const int64_t* shape, const int64_t* strides) {
+  if (strides == nullptr) return true;
+  for (int i = 0; i < ndim; ++i)
+    if (shape[i] == 0) return true;
+  int64_t expected = 1;
+  bool c_order = true;
+  for (int i = ndim - 1; i >= 0; --i) {
+    if (shape[i] != 1 && strides[i] != expected) c_order = false;
+    expected *= shape[i];
+  }
+  if (c_order) return true;
+  expected = 1;
+  for (int i = 0; i < ndim; ++i) {
+    if (shape[i] != 1 && strides[i] != expected) return false;
+    expected *= shape[i];
+  }
+  return true;
+}
+
+// Whether `address` is CUDA device memory. Only a process that has loaded the
+// CUDA driver can hold such pointers, so without it everything is host memory.
+bool is_cuda_device_pointer(std::uintptr_t address) {
+  void* driver = dlopen("libcuda.so.1", RTLD_NOW | RTLD_NOLOAD);
+  if (driver == nullptr) return false;
+  using GetAttribute = int (*)(void*, int, unsigned long long);
+  auto get = reinterpret_cast<GetAttribute>(dlsym(driver, "cuPointerGetAttribute"));
+  bool device = false;
+  if (get != nullptr) {
+    const int kMemoryType = 2, kIsManaged = 8, kDeviceMemory = 2;
+    unsigned int memory_type = 0;
+    int managed = 0;
+    if (get(&memory_type, kMemoryType, address) == 0 && memory_type == kDeviceMemory) {
+      device = !(get(&managed, kIsManaged, address) == 0 && managed);
+    }
+  }
+  dlclose(driver);
+  return device;
+}
+
+}  // namespace
+
+void PyBuffer::set_foreign(nb::object keep, void* data, Py_ssize_t nbytes, Py_ssize_t itemsize,
+                           const char* format, bool readonly) {
+  view_ = Py_buffer{};
+  view_.buf = data;
+  view_.len = nbytes;
+  view_.itemsize = itemsize;
+  view_.format = const_cast<char*>(format);
+  view_.readonly = readonly;
+  view_.ndim = 1;
+  foreign_ = std::move(keep);
+  held_ = true;
+}
+
+bool PyBuffer::acquire_dlpack(nb::handle obj, bool writable) {
+  if (!nb::hasattr(obj, "__dlpack__")) return false;
+  std::string type_name = Py_TYPE(obj.ptr())->tp_name;
+  if (nb::hasattr(obj, "__dlpack_device__")) {
+    auto device = nb::cast<std::pair<int, int>>(obj.attr("__dlpack_device__")());
+    if (device.first != kDLCPU && device.first != kDLCUDAHost && device.first != kDLCUDAManaged)
+      raise_buffer_error("DLPack buffer of " + type_name + " lives on device type " +
+                         std::to_string(device.first) +
+                         ", not in host memory; only host (CPU) memory can be communicated");
+  }
+  // Ask for a versioned capsule (it can say "read-only"); old exporters take no arguments.
+  nb::object capsule;
+  try {
+    nb::dict kwargs;
+    kwargs["max_version"] = nb::make_tuple(1, 0);
+    capsule = obj.attr("__dlpack__")(**kwargs);
+  } catch (nb::python_error& error) {
+    if (!error.matches(PyExc_TypeError)) throw;
+    capsule = obj.attr("__dlpack__")();
+  }
+  const char* name = PyCapsule_GetName(capsule.ptr());
+  if (name == nullptr) throw nb::python_error();
+  const DLTensor* tensor = nullptr;
+  bool readonly = false;
+  if (std::string(name) == "dltensor_versioned") {
+    auto* managed =
+        static_cast<DLManagedTensorVersioned*>(PyCapsule_GetPointer(capsule.ptr(), name));
+    if (managed == nullptr) throw nb::python_error();
+    if (managed->version.major != 1)
+      raise_buffer_error("unsupported DLPack version " + std::to_string(managed->version.major));
+    tensor = &managed->dl_tensor;
+    readonly = (managed->flags & kDLReadOnly) != 0;
+  } else if (std::string(name) == "dltensor") {
+    auto* managed = static_cast<DLManagedTensor*>(PyCapsule_GetPointer(capsule.ptr(), name));
+    if (managed == nullptr) throw nb::python_error();
+    tensor = &managed->dl_tensor;
+  } else {
+    raise_buffer_error("__dlpack__ of " + type_name + " returned an unusable capsule");
+  }
+  const int32_t device = tensor->device.device_type;
+  if (device != kDLCPU && device != kDLCUDAHost && device != kDLCUDAManaged)
+    raise_buffer_error("DLPack buffer of " + type_name + " is not in host memory");
+  if (writable && readonly)
+    raise_buffer_error("receive buffer must be writable, got a read-only DLPack tensor of " +
+                       type_name);
+  const DLDataType dtype = tensor->dtype;
+  if (dtype.lanes != 1 || dtype.bits % 8 != 0)
+    raise_buffer_error("DLPack buffer of " + type_name + " has an unsupported element type");
+  const Py_ssize_t itemsize = dtype.bits / 8;
+  char kind = dtype.code == kDLInt       ? 'i'
+              : dtype.code == kDLUInt    ? 'u'
+              : dtype.code == kDLFloat   ? 'f'
+              : dtype.code == kDLComplex ? 'c'
+              : dtype.code == kDLBool    ? 'b'
+                                         : '\0';
+  const char* format = format_for(kind, itemsize);
+  if (format == nullptr) format = "B";  // no matching type: raw bytes, typed by the spec
+  if (!is_contiguous(tensor->ndim, tensor->shape, tensor->strides))
+    raise_buffer_error("DLPack buffer of " + type_name + " is not contiguous");
+  Py_ssize_t items = 1;
+  for (int i = 0; i < tensor->ndim; ++i) items *= static_cast<Py_ssize_t>(tensor->shape[i]);
+  if (format[0] == 'B' && itemsize != 1) {
+    items *= itemsize;
+    set_foreign(std::move(capsule), static_cast<char*>(tensor->data) + tensor->byte_offset, items,
+                1, format, readonly);
+    return true;
+  }
+  // The capsule stays unconsumed, so releasing it runs the exporter's deleter.
+  set_foreign(std::move(capsule), static_cast<char*>(tensor->data) + tensor->byte_offset,
+              items * itemsize, itemsize, format, readonly);
+  return true;
+}
+
+bool PyBuffer::acquire_cai(nb::handle obj, bool writable) {
+  if (!nb::hasattr(obj, "__cuda_array_interface__")) return false;
+  std::string type_name = Py_TYPE(obj.ptr())->tp_name;
+  nb::object info = obj.attr("__cuda_array_interface__");
+  if (!PyDict_Check(info.ptr())) raise_type_error("__cuda_array_interface__ must be a dict");
+  nb::dict d = nb::borrow<nb::dict>(info);
+  if (d.contains("mask") && !d["mask"].is_none())
+    raise_buffer_error("__cuda_array_interface__ with a mask is not supported");
+  auto data = nb::cast<std::pair<std::uintptr_t, bool>>(d["data"]);
+  auto shape = nb::cast<std::vector<int64_t>>(d["shape"]);
+  std::string typestr = nb::cast<std::string>(d["typestr"]);
+  if (typestr.size() < 3) raise_value_error("__cuda_array_interface__ has a malformed typestr");
+  const int one = 1;
+  const bool little = *reinterpret_cast<const char*>(&one) == 1;
+  if ((typestr[0] == '<' && !little) || (typestr[0] == '>' && little))
+    raise_value_error("__cuda_array_interface__ data is not in native byte order");
+  const Py_ssize_t itemsize = std::stol(typestr.substr(2));
+  const char* format = format_for(typestr[1], itemsize);
+  if (format == nullptr) format = "B";
+  Py_ssize_t items = 1;
+  for (int64_t extent : shape) items *= static_cast<Py_ssize_t>(extent);
+  if (d.contains("strides") && !d["strides"].is_none()) {
+    auto strides = nb::cast<std::vector<int64_t>>(d["strides"]);
+    if (strides.size() != shape.size())
+      raise_value_error("__cuda_array_interface__ strides do not match its shape");
+    for (auto& stride : strides) {
+      if (stride % itemsize != 0)
+        raise_buffer_error("__cuda_array_interface__ buffer is not contiguous");
+      stride /= itemsize;
+    }
+    if (!is_contiguous(static_cast<int>(shape.size()), shape.data(), strides.data()))
+      raise_buffer_error("__cuda_array_interface__ buffer is not contiguous");
+  }
+  if (items > 0 && is_cuda_device_pointer(data.first))
+    raise_buffer_error("__cuda_array_interface__ of " + type_name +
+                       " points to GPU device memory; only host memory can be communicated "
+                       "by this build (the MPI library is used without device support)");
+  if (writable && data.second)
+    raise_buffer_error("receive buffer must be writable, got a read-only " + type_name);
+  void* address = reinterpret_cast<void*>(data.first);
+  if (format[0] == 'B' && itemsize != 1) {
+    set_foreign(nb::borrow(obj), address, items * itemsize, 1, format, data.second);
+    return true;
+  }
+  set_foreign(nb::borrow(obj), address, items * itemsize, itemsize, format, data.second);
+  return true;
 }
 
 MPI_Datatype resolve_datatype(nb::handle obj) {
@@ -103,8 +359,8 @@ void check_span(MPI_Count count, MPI_Count displ, MPI_Datatype type, Py_ssize_t 
   if (first < 0 || last > static_cast<MPI_Count>(nbytes)) {
     std::string message = "message of " + std::to_string(count) + " items at displacement " +
                           std::to_string(displ) + " needs bytes [" + std::to_string(first) + ", " +
-                          std::to_string(last) + ") but the buffer has " +
-                          std::to_string(nbytes) + " bytes";
+                          std::to_string(last) + ") but the buffer has " + std::to_string(nbytes) +
+                          " bytes";
     raise_value_error(message.c_str());
   }
 }
@@ -115,7 +371,8 @@ void parse_message(nb::handle spec, Access access, MessageSpec& out) {
 
   // Fast path: a bare buffer, datatype from its format, count from its length.
   if (obj != Py_None && !PyList_Check(obj) && !PyTuple_Check(obj)) {
-    if (obj == bottom_object) raise_type_error("BOTTOM needs an explicit [BOTTOM, count, datatype]");
+    if (obj == bottom_object)
+      raise_type_error("BOTTOM needs an explicit [BOTTOM, count, datatype]");
     out.buffer.acquire(spec, writable);
     out.addr = out.buffer.data();
     out.type = datatype_for_buffer(out.buffer);

@@ -14,7 +14,8 @@ class PyBuffer {
   PyBuffer() = default;
   PyBuffer(const PyBuffer&) = delete;
   PyBuffer& operator=(const PyBuffer&) = delete;
-  PyBuffer(PyBuffer&& other) noexcept : view_(other.view_), held_(other.held_) {
+  PyBuffer(PyBuffer&& other) noexcept
+      : view_(other.view_), held_(other.held_), foreign_(std::move(other.foreign_)) {
     other.held_ = false;
   }
   PyBuffer& operator=(PyBuffer&& other) noexcept {
@@ -22,6 +23,7 @@ class PyBuffer {
       release();
       view_ = other.view_;
       held_ = other.held_;
+      foreign_ = std::move(other.foreign_);
       other.held_ = false;
     }
     return *this;
@@ -29,11 +31,16 @@ class PyBuffer {
   ~PyBuffer() { release(); }
 
   // Acquire a contiguous buffer; a writable one when `writable` (receive side).
-  // Raises TypeError/BufferError with a clear message on failure.
+  // Objects without the buffer protocol may export host memory through DLPack
+  // (__dlpack__) or __cuda_array_interface__. Raises TypeError/BufferError
+  // with a clear message on failure.
   void acquire(nb::handle obj, bool writable);
   void release() {
     if (held_) {
-      PyBuffer_Release(&view_);
+      if (foreign_.is_valid())
+        foreign_.reset();  // the DLPack capsule or exporting object
+      else
+        PyBuffer_Release(&view_);
       held_ = false;
     }
   }
@@ -46,8 +53,14 @@ class PyBuffer {
   PyObject* owner() const { return view_.obj; }
 
  private:
+  bool acquire_dlpack(nb::handle obj, bool writable);
+  bool acquire_cai(nb::handle obj, bool writable);
+  void set_foreign(nb::object keep, void* data, Py_ssize_t nbytes, Py_ssize_t itemsize,
+                   const char* format, bool readonly);
+
   Py_buffer view_{};
   bool held_ = false;
+  nb::object foreign_;  // set when the memory came through DLPack or the CUDA array interface
 };
 
 enum class Access { kRead, kWrite };

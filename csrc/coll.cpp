@@ -52,7 +52,7 @@ nb::object make_request(MPI_Request request, std::unique_ptr<CollArgs> args, boo
   nb::object obj = persistent ? wrap<Prequest>(request) : wrap<Request>(request);
   CollArgs* raw = args.release();
   nb::capsule owner(raw, [](void* p) noexcept { delete static_cast<CollArgs*>(p); });
-  nb::inst_ptr<Request>(obj)->keepalive = std::move(owner);
+  nb::inst_ptr<Request>(obj)->keep = std::move(owner);
   return obj;
 }
 
@@ -105,7 +105,6 @@ void bind_coll(nb::module_& m, Classes& c) {
       },
       nb::arg("info") = nb::none(), "Persistent barrier.");
 
-  bind_coll_request(m, c);
   bind_coll_rooted(m, c);
   bind_coll_reduce(m, c);
   bind_coll_neighbor(m, c);

@@ -75,11 +75,6 @@ nb::object make_request(MPI_Request request, std::unique_ptr<CollArgs> args, boo
 [[noreturn]] void raise_not_implemented(const char* name);
 void require_persistent(const char* name);
 
-// Raise the exception a user-defined reduction raised during the last MPI call
-// on this thread, if any (see op.cpp). Call it, with the GIL, after every MPI
-// call that may apply a reduction, including request completion.
-void raise_pending_op_error();
-
 // Apply a reduction to two Python objects: `op` is an Op (predefined ops act on
 // objects, user-defined ones call their function) or any callable op(x, y).
 // TypeError if it is neither.
@@ -127,7 +122,6 @@ void bind_coll_rooted(nb::module_& m, Classes& c);
 void bind_coll_reduce(nb::module_& m, Classes& c);
 void bind_coll_neighbor(nb::module_& m, Classes& c);
 void bind_coll_obj(nb::module_& m, Classes& c);
-void bind_coll_request(nb::module_& m, Classes& c);
 void bind_intercomm(nb::module_& m, Classes& c);
 
 }  // namespace mpi4py

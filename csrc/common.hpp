@@ -33,6 +33,11 @@ inline int nogil(Call&& call) {
   return std::forward<Call>(call)();
 }
 
+// Raise the exception a user-defined reduction (MPI.Op.Create) raised during
+// the last MPI call on this thread, if any (see op.cpp). Call it, with the GIL,
+// after every MPI call that may apply a reduction, including request completion.
+void raise_pending_op_error();
+
 // Raise a Python exception of the given type with a message; never returns.
 [[noreturn]] void raise(PyObject* type, const char* message);
 [[noreturn]] inline void raise_type_error(const char* message) { raise(PyExc_TypeError, message); }

@@ -21,16 +21,16 @@ struct Datatype : Handle<MPI_Datatype> {};
 struct Op : Handle<MPI_Op> {};
 struct Info : Handle<MPI_Info> {};
 struct Errhandler : Handle<MPI_Errhandler> {};
-// `keepalive` holds whatever a pending operation reads or writes (message
-// buffers, count/displacement arrays): set when the request is created, dropped
-// once the request completes (its handle becomes MPI_REQUEST_NULL); a persistent
-// request keeps it for its whole life.
+// `keep` holds whatever a pending operation reads or writes (message specs,
+// buffers, count/displacement arrays): set when the request is created,
+// released once the request completes (its handle becomes MPI_REQUEST_NULL);
+// a persistent request keeps it until Free.
 struct Request : Handle<MPI_Request> {
-  nb::object keepalive;
+  nb::object keep;
 };
 struct Prequest : Request {};
 struct Grequest : Request {};
-struct Message : Handle<MPI_Message> {};
+struct Message : Handle<MPI_Message> { nb::object keep; };  // keep: mprobe's receive buffer
 struct Win : Handle<MPI_Win> {};
 struct File : Handle<MPI_File> {};
 #if MPI_VERSION >= 4

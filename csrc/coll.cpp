@@ -4,7 +4,7 @@
 // and coll_obj.cpp (the object API).
 #include "coll.hpp"
 
-#include <string>
+#include "p2p.hpp"
 
 namespace mpi4py {
 
@@ -49,17 +49,16 @@ MPI_Info persistent_info(Mode mode, nb::handle info) {
 }
 
 nb::object make_request(MPI_Request request, std::unique_ptr<CollArgs> args, bool persistent) {
-  nb::object obj = persistent ? wrap<Prequest>(request) : wrap<Request>(request);
+  // The request module's owner (RequestKeep) holds the arguments: released on
+  // completion, parked with the pending operation if the request is dropped
+  // early, kept across completions of a persistent request until Free.
+  nb::object holder;
+  RequestKeep& keep = make_keep(holder);
   CollArgs* raw = args.release();
-  nb::capsule owner(raw, [](void* p) noexcept { delete static_cast<CollArgs*>(p); });
-  nb::inst_ptr<Request>(obj)->keep = std::move(owner);
-  return obj;
-}
-
-void raise_not_implemented(const char* name) {
-  std::string message = std::string(name) + " is not available: this MPI library implements MPI " +
-                        std::to_string(MPI_VERSION) + "." + std::to_string(MPI_SUBVERSION);
-  raise(PyExc_NotImplementedError, message.c_str());
+  keep.obj = nb::capsule(raw, [](void* p) noexcept { delete static_cast<CollArgs*>(p); });
+  keep.persistent = persistent;
+  nb::handle type = persistent ? nb::type<Prequest>() : nb::type<Request>();
+  return new_request(type, request, std::move(holder));
 }
 
 void require_persistent(const char* name) {

@@ -71,7 +71,7 @@ MPI_Info info_arg(nb::handle info);
 // A Request (or Prequest when persistent) owning `args` until it completes.
 nb::object make_request(MPI_Request request, std::unique_ptr<CollArgs> args, bool persistent);
 
-// NotImplementedError for an MPI-4 feature the library lacks.
+// NotImplementedError for an MPI-4 feature the library lacks (request.cpp).
 [[noreturn]] void raise_not_implemented(const char* name);
 void require_persistent(const char* name);
 

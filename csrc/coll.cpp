@@ -5,8 +5,6 @@
 #include "coll.hpp"
 #include "p2p.hpp"
 
-#include <string>
-
 namespace mpi4py {
 
 CommShape comm_shape(MPI_Comm comm) {
@@ -50,17 +48,16 @@ MPI_Info persistent_info(Mode mode, nb::handle info) {
 }
 
 nb::object make_request(MPI_Request request, std::unique_ptr<CollArgs> args, bool persistent) {
-  // The arguments ride in the request's RequestKeep (p2p.hpp), so a request
-  // dropped while the operation runs parks them until MPI is done with them.
+  // The request module's owner (RequestKeep) holds the arguments: released on
+  // completion, parked with the pending operation if the request is dropped
+  // early, kept across completions of a persistent request until Free.
   nb::object holder;
   RequestKeep& keep = make_keep(holder);
-  keep.handle = request;
-  keep.persistent = persistent;
   CollArgs* raw = args.release();
-  keep.extra = nb::capsule(raw, [](void* p) noexcept { delete static_cast<CollArgs*>(p); });
-  nb::object obj = persistent ? wrap<Prequest>(request) : wrap<Request>(request);
-  nb::inst_ptr<Request>(obj)->keep = std::move(holder);
-  return obj;
+  keep.obj = nb::capsule(raw, [](void* p) noexcept { delete static_cast<CollArgs*>(p); });
+  keep.persistent = persistent;
+  nb::handle type = persistent ? nb::type<Prequest>() : nb::type<Request>();
+  return new_request(type, request, std::move(holder));
 }
 
 void require_persistent(const char* name) {

@@ -21,7 +21,6 @@ struct RequestKeep {
   MessageSpec send;
   MessageSpec recv;
   nb::object obj;
-  nb::object extra;  // what other rooms' operations own (collectives' arguments)
   MPI_Request handle = MPI_REQUEST_NULL;  // the operation, for buffers orphaned while pending
   Kind kind = kBuffers;
   bool persistent = false;  // keep the specs across completions, until Free

@@ -48,7 +48,6 @@ struct Orphan {
   MessageSpec send;
   MessageSpec recv;
   nb::object obj;
-  nb::object extra;
 };
 
 // Never destroyed: the entries hold Python references, and C++ static
@@ -79,7 +78,6 @@ void park(MPI_Request handle, RequestKeep& keep) {
   orphan->send = std::move(keep.send);
   orphan->recv = std::move(keep.recv);
   orphan->obj = std::move(keep.obj);
-  orphan->extra = std::move(keep.extra);
   keep.done = true;
   orphans->push_back(std::move(orphan));
   prune_orphans();

@@ -273,7 +273,10 @@ def test_many_requests(comm):
 def test_truncation_in_waitall(comm):
     right, left = neighbours(comm)
     small = np.zeros(1, "i")
-    reqs = [comm.Irecv(small, left, 60), comm.Isend(np.zeros(3, "i"), right, 60)]
+    # Send first: Open MPI 4.1 does not report truncation of a message to self
+    # by a receive posted before it arrived.
+    sreq = comm.Isend(np.zeros(3, "i"), right, 60)
+    reqs = [comm.Irecv(small, left, 60), sreq]
     with pytest.raises(MPI.Exception) as excinfo:
         MPI.Request.Waitall(reqs)
     assert excinfo.value.Get_error_class() in (MPI.ERR_IN_STATUS, MPI.ERR_TRUNCATE)
@@ -344,9 +347,11 @@ def test_lowercase_waitsome_testsome(comm):
 def test_lowercase_single(comm):
     right, left = neighbours(comm)
     req = comm.irecv(source=left, tag=82)
-    flag, obj = req.test()
+    assert req.test() == (False, None)  # nobody sends before sync()
+    sync(comm)
     comm.send([comm.rank] * 2, right, 82)
     status = MPI.Status()
+    flag = False
     while not flag:
         flag, obj = req.test(status)
     assert obj == [left] * 2

@@ -30,8 +30,6 @@ def enough_memory(comm):
     return bool(mine[0] and theirs[0])
 
 
-
-
 STEP = 1 << 28  # few marks: untouched pages of the sender cost no memory
 BODY = COUNT - 64
 
@@ -53,7 +51,8 @@ def expected_marks():
 
 
 @pytest.mark.skipif(
-    MPI.COMM_WORLD.Get_size() != 2, reason="large-message test runs with exactly 2 processes"
+    MPI.COMM_WORLD.Get_size() != 2,
+    reason="large-message test runs with exactly 2 processes",
 )
 def test_large_send_recv():
     comm = MPI.COMM_WORLD.Dup()

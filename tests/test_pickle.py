@@ -34,7 +34,7 @@ def payload(rank):
         True,
         rank,
         3.5 * rank,
-        "text %d" % rank,
+        f"text {rank}",
         b"\x00bytes",
         (1, 2, rank),
         {"rank": rank, "nested": [1, {2: 3}]},
@@ -152,7 +152,9 @@ def test_sendrecv(comm):
     got = comm.sendrecv({"sr": comm.rank}, right, 10, None, left, 10, status)
     assert got == {"sr": left}
     assert status.source == left
-    got = comm.sendrecv(list(range(comm.rank + 3)), right, 11, bytearray(4096), left, 11)
+    got = comm.sendrecv(
+        list(range(comm.rank + 3)), right, 11, bytearray(4096), left, 11
+    )
     assert got == list(range(left + 3))
 
 

@@ -33,16 +33,21 @@ def exchange(comm, count=4, tag=0, start=None):
     right, left = neighbours(comm)
     recvs = [np.zeros(count, "i") for _ in range(2)]
     reqs = [comm.Irecv(recvs[k], left, tag + k) for k in range(2)]
-    reqs += [comm.Isend(np.full(count, comm.rank * 10 + k, "i"), right, tag + k) for k in range(2)]
+    reqs += [
+        comm.Isend(np.full(count, comm.rank * 10 + k, "i"), right, tag + k)
+        for k in range(2)
+    ]
     return reqs, recvs
 
 
 def check_received(comm, recvs):
     _, left = neighbours(comm)
-    assert [r.tolist() for r in recvs] == [[left * 10 + k] * len(recvs[k]) for k in range(2)]
+    assert [r.tolist() for r in recvs] == [
+        [left * 10 + k] * len(recvs[k]) for k in range(2)
+    ]
 
 
-# --- REQUEST_NULL and single requests -------------------------------------------------
+# --- REQUEST_NULL and single requests ----------------------------------------
 
 
 def test_request_null():
@@ -152,7 +157,7 @@ def test_request_copy_shares_state(comm):
     assert MPI.Prequest(MPI.REQUEST_NULL) == MPI.REQUEST_NULL
 
 
-# --- request lists -------------------------------------------------------------------
+# --- request lists -----------------------------------------------------------
 
 
 def test_waitall_statuses(comm):
@@ -263,7 +268,9 @@ def test_many_requests(comm):
     n = 40
     recvs = np.zeros(n, "i")
     reqs = [comm.Irecv(recvs[k : k + 1], left, k) for k in range(n)]
-    reqs += [comm.Isend(np.array([comm.rank * 100 + k], "i"), right, k) for k in range(n)]
+    reqs += [
+        comm.Isend(np.array([comm.rank * 100 + k], "i"), right, k) for k in range(n)
+    ]
     statuses = []
     MPI.Request.Waitall(reqs, statuses)
     assert len(statuses) == 2 * n
@@ -286,13 +293,16 @@ def test_truncation_in_waitall(comm):
     assert out[0] == 7
 
 
-# --- object results --------------------------------------------------------------------
+# --- object results ----------------------------------------------------------
 
 
 def object_exchange(comm, tag):
     right, left = neighbours(comm)
     reqs = [comm.irecv(source=left, tag=tag), comm.irecv(source=left, tag=tag + 1)]
-    reqs += [comm.isend(("a", comm.rank), right, tag), comm.isend(("b", comm.rank), right, tag + 1)]
+    reqs += [
+        comm.isend(("a", comm.rank), right, tag),
+        comm.isend(("b", comm.rank), right, tag + 1),
+    ]
     return reqs, [("a", left), ("b", left), None, None]
 
 
@@ -359,7 +369,7 @@ def test_lowercase_single(comm):
     assert req.wait() is None  # null by now
 
 
-# --- persistent requests ----------------------------------------------------------------
+# --- persistent requests -----------------------------------------------------
 
 
 def test_prequest_start_wait_cycle(comm):
@@ -391,7 +401,7 @@ def test_prequest_dropped_inactive(comm):
     del req
 
 
-# --- generalized requests ------------------------------------------------------------------
+# --- generalized requests ----------------------------------------------------
 
 
 def test_grequest_callbacks():

@@ -21,6 +21,20 @@ PyObject* std_loads = nullptr;  // pickle.loads
 
 enum class SendMode { kStandard, kBuffered, kSynchronous, kReady };
 
+// The buffered-send buffer attached through MPI.Attach_buffer.
+struct AutomaticType {};
+PyObject* buffer_automatic = nullptr;        // MPI.BUFFER_AUTOMATIC (owned by the module)
+PyBuffer* attached_buffer = new PyBuffer();  // never destroyed: see drop_attached
+PyObject* attached_object = nullptr;
+
+// A buffered send with no buffer attached fails with ERR_BUFFER. Refused here,
+// before MPI: Open MPI 4.1 loses the message sequence to that peer when it
+// fails such a send, and every later message to it then hangs.
+void check_buffered(SendMode mode, int dest) {
+  if (mode == SendMode::kBuffered && dest != MPI_PROC_NULL && attached_object == nullptr)
+    raise_mpi_error(MPI_ERR_BUFFER);
+}
+
 int send_call(SendMode mode, const MessageSpec& s, int dest, int tag, MPI_Comm comm) {
   return with_count(s.count, s.type, [&](auto n, MPI_Datatype t) {
     switch (mode) {
@@ -77,12 +91,14 @@ int recv_call(MessageSpec& r, int source, int tag, MPI_Comm comm, MPI_Status* st
 // --- buffer API ----------------------------------------------------------------
 
 void comm_send(SendMode mode, const Comm& self, nb::handle buf, int dest, int tag) {
+  check_buffered(mode, dest);
   MessageSpec s;
   parse_message(buf, Access::kRead, s);
   check(nogil([&] { return send_call(mode, s, dest, tag, self.ob_mpi); }));
 }
 
 nb::object comm_isend(SendMode mode, const Comm& self, nb::handle buf, int dest, int tag) {
+  check_buffered(mode, dest);
   nb::object holder;
   RequestKeep& keep = make_keep(holder);
   parse_message(buf, Access::kRead, keep.send);
@@ -101,6 +117,7 @@ nb::object comm_send_init(SendMode mode, const Comm& self, nb::handle buf, int d
   return new_request(nb::type<Prequest>(), request, std::move(holder));
 }
 
+#if MPI_VERSION >= 4
 MPI_Info info_arg(nb::handle info) {
   if (info.is_none()) return MPI_INFO_NULL;
   Info* i = nullptr;
@@ -108,7 +125,6 @@ MPI_Info info_arg(nb::handle info) {
   return i->ob_mpi;
 }
 
-#if MPI_VERSION >= 4
 MPI_Count partition_count(const MessageSpec& spec, int partitions) {
   if (partitions <= 0) raise_value_error("partitions must be positive");
   if (spec.count % partitions != 0) {
@@ -124,12 +140,14 @@ MPI_Count partition_count(const MessageSpec& spec, int partitions) {
 // --- object API ------------------------------------------------------------------
 
 void obj_send(SendMode mode, const Comm& self, nb::handle obj, int dest, int tag) {
+  check_buffered(mode, dest);
   MessageSpec s;
   dump_object(obj, s);
   check(nogil([&] { return send_call(mode, s, dest, tag, self.ob_mpi); }));
 }
 
 nb::object obj_isend(SendMode mode, const Comm& self, nb::handle obj, int dest, int tag) {
+  check_buffered(mode, dest);
   nb::object holder;
   RequestKeep& keep = make_keep(holder);
   dump_object(obj, keep.send);
@@ -192,11 +210,6 @@ void wait_released(MPI_Request* request) {
 
 // --- the buffered-send buffer ----------------------------------------------------------
 
-struct AutomaticType {};
-PyObject* buffer_automatic = nullptr;        // MPI.BUFFER_AUTOMATIC (owned by the module)
-PyBuffer* attached_buffer = new PyBuffer();  // never destroyed: see drop_attached
-PyObject* attached_object = nullptr;
-
 void attach_buffer(nb::handle buf) {
   if (buf.is_none() || buf.ptr() == buffer_automatic) {
 #ifdef MPI_BUFFER_AUTOMATIC
@@ -229,6 +242,8 @@ void attach_buffer(nb::handle buf) {
 }
 
 nb::object detach_buffer() {
+  // Nothing attached: None (Open MPI would fail where MPICH returns nothing).
+  if (attached_object == nullptr) return nb::none();
   void* addr = nullptr;
 #ifdef MPI4PY_HAVE_C_ROUTINES
   MPI_Count size = 0;

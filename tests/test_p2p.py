@@ -49,7 +49,7 @@ def error_class(excinfo):
     return excinfo.value.Get_error_class()
 
 
-# --- blocking -----------------------------------------------------------------
+# --- blocking ----------------------------------------------------------------
 
 
 @pytest.mark.parametrize("dtype", ["b", "i", "l", "f", "d", "F", "D", "B", "?"])
@@ -91,8 +91,12 @@ def test_send_recv_blocking_all_modes(comm):
         status = MPI.Status()
         ordered(
             comm,
-            lambda dest, mode=mode, tag=tag: mode(np.full(4, rank + tag, "d"), dest, tag),
-            lambda source, out=out, tag=tag: comm.Recv(out, source, tag, status),
+            lambda dest, mode=mode, tag=tag: mode(
+                np.full(4, rank + tag, "d"), dest, tag
+            ),
+            lambda source, out=out, tag=tag, status=status: comm.Recv(
+                out, source, tag, status
+            ),
         )
         assert out.tolist() == [left + tag] * 4
         assert (status.source, status.tag) == (left, tag)
@@ -154,7 +158,7 @@ def test_proc_null(comm):
     assert status.source == MPI.PROC_NULL
 
 
-# --- message specs -------------------------------------------------------------
+# --- message specs -----------------------------------------------------------
 
 
 SPECS = [
@@ -179,8 +183,15 @@ def test_message_specs(comm, make_spec, count):
     assert status.Get_count(MPI.INT) == count
     expected = np.arange(10, dtype="i") + 100 * left
     spec = make_spec(recv)
-    displ = 2 if isinstance(spec, (list, tuple)) and (len(spec) == 4 or isinstance(spec[1], tuple)) else 0
-    assert recv[displ : displ + count].tolist() == expected[displ : displ + count].tolist()
+    displ = (
+        2
+        if isinstance(spec, (list, tuple))
+        and (len(spec) == 4 or isinstance(spec[1], tuple))
+        else 0
+    )
+    assert (
+        recv[displ : displ + count].tolist() == expected[displ : displ + count].tolist()
+    )
     assert (recv[:displ] == -1).all() and (recv[displ + count :] == -1).all()
 
 
@@ -195,7 +206,9 @@ def test_python_buffers(comm):
     comm.Sendrecv(a, right, 1, b, left, 1)
     assert b.tolist() == [left, 0.5]
     big = bytearray(b"xxxxxxxx")
-    comm.Sendrecv(memoryview(b"%04d" % comm.rank), right, 2, memoryview(big)[2:6], left, 2)
+    comm.Sendrecv(
+        memoryview(b"%04d" % comm.rank), right, 2, memoryview(big)[2:6], left, 2
+    )
     assert big == b"xx%04dxx" % left
 
 
@@ -211,7 +224,7 @@ def test_derived_and_typecodes(comm):
     assert np.frombuffer(raw, "d").tolist() == (np.arange(8) + left).tolist()
 
 
-# --- nonblocking ----------------------------------------------------------------
+# --- nonblocking -------------------------------------------------------------
 
 
 def test_isend_irecv(comm):
@@ -307,7 +320,7 @@ def test_dropped_request_keeps_buffers(comm):
     assert target.tolist() == [left] * 5
 
 
-# --- persistent ---------------------------------------------------------------------
+# --- persistent --------------------------------------------------------------
 
 
 def test_persistent_send_recv(comm):
@@ -364,7 +377,7 @@ def test_startall_type_check(comm):
         MPI.Prequest.Startall([MPI.REQUEST_NULL, object()])
 
 
-# --- probes --------------------------------------------------------------------------
+# --- probes ------------------------------------------------------------------
 
 
 def test_probe_iprobe(comm):
@@ -414,7 +427,9 @@ def test_mprobe_improbe(comm):
 # --- partitioned (MPI-4) -------------------------------------------------------------
 
 
-@pytest.mark.skipif(MPI.VERSION >= 4, reason="the library has partitioned communication")
+@pytest.mark.skipif(
+    MPI.VERSION >= 4, reason="the library has partitioned communication"
+)
 def test_partitioned_unsupported(comm):
     buf = np.zeros(8, "i")
     with pytest.raises(NotImplementedError):
@@ -503,7 +518,7 @@ def test_bsend_without_buffer_fails(comm):
     assert comm.Iprobe(left, 95) is False
 
 
-# --- bad input -----------------------------------------------------------------------
+# --- bad input ---------------------------------------------------------------
 
 
 def test_truncation_then_usable(comm):
@@ -604,7 +619,7 @@ def test_send_noncontiguous_refused(comm):
         comm.Send(strided, MPI.PROC_NULL)
 
 
-# --- the GIL ---------------------------------------------------------------------------
+# --- the GIL -----------------------------------------------------------------
 
 
 def test_gil_released_while_blocked(comm):
@@ -664,7 +679,7 @@ def test_gil_released_in_wait_probe_and_ring(comm):
         thread.join()
 
 
-# --- DLPack and the CUDA array interface -----------------------------------------------
+# --- DLPack and the CUDA array interface -------------------------------------
 
 
 class DLPackOnly:

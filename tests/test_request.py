@@ -33,16 +33,21 @@ def exchange(comm, count=4, tag=0, start=None):
     right, left = neighbours(comm)
     recvs = [np.zeros(count, "i") for _ in range(2)]
     reqs = [comm.Irecv(recvs[k], left, tag + k) for k in range(2)]
-    reqs += [comm.Isend(np.full(count, comm.rank * 10 + k, "i"), right, tag + k) for k in range(2)]
+    reqs += [
+        comm.Isend(np.full(count, comm.rank * 10 + k, "i"), right, tag + k)
+        for k in range(2)
+    ]
     return reqs, recvs
 
 
 def check_received(comm, recvs):
     _, left = neighbours(comm)
-    assert [r.tolist() for r in recvs] == [[left * 10 + k] * len(recvs[k]) for k in range(2)]
+    assert [r.tolist() for r in recvs] == [
+        [left * 10 + k] * len(recvs[k]) for k in range(2)
+    ]
 
 
-# --- REQUEST_NULL and single requests -------------------------------------------------
+# --- REQUEST_NULL and single requests ----------------------------------------
 
 
 def test_request_null():
@@ -152,7 +157,7 @@ def test_request_copy_shares_state(comm):
     assert MPI.Prequest(MPI.REQUEST_NULL) == MPI.REQUEST_NULL
 
 
-# --- request lists -------------------------------------------------------------------
+# --- request lists -----------------------------------------------------------
 
 
 def test_waitall_statuses(comm):
@@ -263,7 +268,9 @@ def test_many_requests(comm):
     n = 40
     recvs = np.zeros(n, "i")
     reqs = [comm.Irecv(recvs[k : k + 1], left, k) for k in range(n)]
-    reqs += [comm.Isend(np.array([comm.rank * 100 + k], "i"), right, k) for k in range(n)]
+    reqs += [
+        comm.Isend(np.array([comm.rank * 100 + k], "i"), right, k) for k in range(n)
+    ]
     statuses = []
     MPI.Request.Waitall(reqs, statuses)
     assert len(statuses) == 2 * n
@@ -273,7 +280,10 @@ def test_many_requests(comm):
 def test_truncation_in_waitall(comm):
     right, left = neighbours(comm)
     small = np.zeros(1, "i")
-    reqs = [comm.Irecv(small, left, 60), comm.Isend(np.zeros(3, "i"), right, 60)]
+    # Send first: Open MPI 4.1 does not report truncation of a message to self
+    # by a receive posted before it arrived.
+    sreq = comm.Isend(np.zeros(3, "i"), right, 60)
+    reqs = [comm.Irecv(small, left, 60), sreq]
     with pytest.raises(MPI.Exception) as excinfo:
         MPI.Request.Waitall(reqs)
     assert excinfo.value.Get_error_class() in (MPI.ERR_IN_STATUS, MPI.ERR_TRUNCATE)
@@ -283,13 +293,16 @@ def test_truncation_in_waitall(comm):
     assert out[0] == 7
 
 
-# --- object results --------------------------------------------------------------------
+# --- object results ----------------------------------------------------------
 
 
 def object_exchange(comm, tag):
     right, left = neighbours(comm)
     reqs = [comm.irecv(source=left, tag=tag), comm.irecv(source=left, tag=tag + 1)]
-    reqs += [comm.isend(("a", comm.rank), right, tag), comm.isend(("b", comm.rank), right, tag + 1)]
+    reqs += [
+        comm.isend(("a", comm.rank), right, tag),
+        comm.isend(("b", comm.rank), right, tag + 1),
+    ]
     return reqs, [("a", left), ("b", left), None, None]
 
 
@@ -344,11 +357,11 @@ def test_lowercase_waitsome_testsome(comm):
 def test_lowercase_single(comm):
     right, left = neighbours(comm)
     req = comm.irecv(source=left, tag=82)
-    status = MPI.Status()
-    # The message may already be here (a neighbour can send first): the very
-    # first test may complete the request, so it gets the status too.
-    flag, obj = req.test(status)
+    assert req.test() == (False, None)  # nobody sends before sync()
+    sync(comm)
     comm.send([comm.rank] * 2, right, 82)
+    status = MPI.Status()
+    flag = False
     while not flag:
         flag, obj = req.test(status)
     assert obj == [left] * 2
@@ -356,7 +369,7 @@ def test_lowercase_single(comm):
     assert req.wait() is None  # null by now
 
 
-# --- persistent requests ----------------------------------------------------------------
+# --- persistent requests -----------------------------------------------------
 
 
 def test_prequest_start_wait_cycle(comm):
@@ -388,7 +401,7 @@ def test_prequest_dropped_inactive(comm):
     del req
 
 
-# --- generalized requests ------------------------------------------------------------------
+# --- generalized requests ----------------------------------------------------
 
 
 def test_grequest_callbacks():

@@ -99,28 +99,32 @@ void bind_message(nb::module_& m, Classes& c) {
   auto& comm = c.comm;
   comm.def(
       "Mprobe",
-      [](const Comm& self, int source, int tag, nb::handle status) {
+      [](nb::handle self_obj, int source, int tag, nb::handle status) {
+        const Comm& self = unwrap<Comm>(self_obj);
         return probe_buffers(nb::type<Message>(), self, source, tag, status, true);
       },
       nb::arg("source") = any_source, nb::arg("tag") = any_tag, nb::arg("status") = nb::none(),
       "Blocking test for a matched message.");
   comm.def(
       "Improbe",
-      [](const Comm& self, int source, int tag, nb::handle status) {
+      [](nb::handle self_obj, int source, int tag, nb::handle status) {
+        const Comm& self = unwrap<Comm>(self_obj);
         return probe_buffers(nb::type<Message>(), self, source, tag, status, false);
       },
       nb::arg("source") = any_source, nb::arg("tag") = any_tag, nb::arg("status") = nb::none(),
       "Nonblocking test for a matched message.");
   comm.def(
       "mprobe",
-      [](const Comm& self, int source, int tag, nb::handle status) {
+      [](nb::handle self_obj, int source, int tag, nb::handle status) {
+        const Comm& self = unwrap<Comm>(self_obj);
         return probe_objects(nb::type<Message>(), self, source, tag, status, true);
       },
       nb::arg("source") = any_source, nb::arg("tag") = any_tag, nb::arg("status") = nb::none(),
       "Blocking test for a matched message.");
   comm.def(
       "improbe",
-      [](const Comm& self, int source, int tag, nb::handle status) {
+      [](nb::handle self_obj, int source, int tag, nb::handle status) {
+        const Comm& self = unwrap<Comm>(self_obj);
         return probe_objects(nb::type<Message>(), self, source, tag, status, false);
       },
       nb::arg("source") = any_source, nb::arg("tag") = any_tag, nb::arg("status") = nb::none(),

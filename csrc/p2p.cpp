@@ -350,33 +350,38 @@ void bind_p2p(nb::module_& m, Classes& c) {
   // --- blocking buffer API -----------------------------------------------------------
   cls.def(
       "Send",
-      [](const Comm& self, nb::handle buf, int dest, int tag) {
+      [](nb::handle self_obj, nb::handle buf, int dest, int tag) {
+        const Comm& self = unwrap<Comm>(self_obj);
         comm_send(SendMode::kStandard, self, buf, dest, tag);
       },
       nb::arg("buf").none(), nb::arg("dest"), nb::arg("tag") = 0, "Blocking send.");
   cls.def(
       "Bsend",
-      [](const Comm& self, nb::handle buf, int dest, int tag) {
+      [](nb::handle self_obj, nb::handle buf, int dest, int tag) {
+        const Comm& self = unwrap<Comm>(self_obj);
         comm_send(SendMode::kBuffered, self, buf, dest, tag);
       },
       nb::arg("buf").none(), nb::arg("dest"), nb::arg("tag") = 0,
       "Blocking send in buffered mode.");
   cls.def(
       "Ssend",
-      [](const Comm& self, nb::handle buf, int dest, int tag) {
+      [](nb::handle self_obj, nb::handle buf, int dest, int tag) {
+        const Comm& self = unwrap<Comm>(self_obj);
         comm_send(SendMode::kSynchronous, self, buf, dest, tag);
       },
       nb::arg("buf").none(), nb::arg("dest"), nb::arg("tag") = 0,
       "Blocking send in synchronous mode.");
   cls.def(
       "Rsend",
-      [](const Comm& self, nb::handle buf, int dest, int tag) {
+      [](nb::handle self_obj, nb::handle buf, int dest, int tag) {
+        const Comm& self = unwrap<Comm>(self_obj);
         comm_send(SendMode::kReady, self, buf, dest, tag);
       },
       nb::arg("buf").none(), nb::arg("dest"), nb::arg("tag") = 0, "Blocking send in ready mode.");
   cls.def(
       "Recv",
-      [](const Comm& self, nb::handle buf, int source, int tag, nb::handle status) {
+      [](nb::handle self_obj, nb::handle buf, int source, int tag, nb::handle status) {
+        const Comm& self = unwrap<Comm>(self_obj);
         MessageSpec r;
         parse_message(buf, Access::kWrite, r);
         MPI_Status* st = status_arg(status);
@@ -386,8 +391,9 @@ void bind_p2p(nb::module_& m, Classes& c) {
       nb::arg("status") = nb::none(), "Blocking receive.");
   cls.def(
       "Sendrecv",
-      [](const Comm& self, nb::handle sendbuf, int dest, int sendtag, nb::handle recvbuf,
+      [](nb::handle self_obj, nb::handle sendbuf, int dest, int sendtag, nb::handle recvbuf,
          int source, int recvtag, nb::handle status) {
+        const Comm& self = unwrap<Comm>(self_obj);
         MessageSpec s, r;
         parse_message(sendbuf, Access::kRead, s);
         parse_message(recvbuf, Access::kWrite, r);
@@ -405,8 +411,9 @@ void bind_p2p(nb::module_& m, Classes& c) {
       nb::arg("status") = nb::none(), "Send and receive a message.");
   cls.def(
       "Sendrecv_replace",
-      [](const Comm& self, nb::handle buf, int dest, int sendtag, int source, int recvtag,
+      [](nb::handle self_obj, nb::handle buf, int dest, int sendtag, int source, int recvtag,
          nb::handle status) {
+        const Comm& self = unwrap<Comm>(self_obj);
         MessageSpec r;
         parse_message(buf, Access::kWrite, r);
         MPI_Status* st = status_arg(status);
@@ -424,34 +431,39 @@ void bind_p2p(nb::module_& m, Classes& c) {
   // --- nonblocking buffer API ---------------------------------------------------------
   cls.def(
       "Isend",
-      [](const Comm& self, nb::handle buf, int dest, int tag) {
+      [](nb::handle self_obj, nb::handle buf, int dest, int tag) {
+        const Comm& self = unwrap<Comm>(self_obj);
         return comm_isend(SendMode::kStandard, self, buf, dest, tag);
       },
       nb::arg("buf").none(), nb::arg("dest"), nb::arg("tag") = 0, "Nonblocking send.");
   cls.def(
       "Ibsend",
-      [](const Comm& self, nb::handle buf, int dest, int tag) {
+      [](nb::handle self_obj, nb::handle buf, int dest, int tag) {
+        const Comm& self = unwrap<Comm>(self_obj);
         return comm_isend(SendMode::kBuffered, self, buf, dest, tag);
       },
       nb::arg("buf").none(), nb::arg("dest"), nb::arg("tag") = 0,
       "Nonblocking send in buffered mode.");
   cls.def(
       "Issend",
-      [](const Comm& self, nb::handle buf, int dest, int tag) {
+      [](nb::handle self_obj, nb::handle buf, int dest, int tag) {
+        const Comm& self = unwrap<Comm>(self_obj);
         return comm_isend(SendMode::kSynchronous, self, buf, dest, tag);
       },
       nb::arg("buf").none(), nb::arg("dest"), nb::arg("tag") = 0,
       "Nonblocking send in synchronous mode.");
   cls.def(
       "Irsend",
-      [](const Comm& self, nb::handle buf, int dest, int tag) {
+      [](nb::handle self_obj, nb::handle buf, int dest, int tag) {
+        const Comm& self = unwrap<Comm>(self_obj);
         return comm_isend(SendMode::kReady, self, buf, dest, tag);
       },
       nb::arg("buf").none(), nb::arg("dest"), nb::arg("tag") = 0,
       "Nonblocking send in ready mode.");
   cls.def(
       "Irecv",
-      [](const Comm& self, nb::handle buf, int source, int tag) {
+      [](nb::handle self_obj, nb::handle buf, int source, int tag) {
+        const Comm& self = unwrap<Comm>(self_obj);
         nb::object holder;
         RequestKeep& keep = make_keep(holder);
         parse_message(buf, Access::kWrite, keep.recv);
@@ -465,8 +477,9 @@ void bind_p2p(nb::module_& m, Classes& c) {
       "Nonblocking receive.");
   cls.def(
       "Isendrecv",
-      [](const Comm& self, nb::handle sendbuf, int dest, int sendtag, nb::handle recvbuf,
+      [](nb::handle self_obj, nb::handle sendbuf, int dest, int sendtag, nb::handle recvbuf,
          int source, int recvtag) -> nb::object {
+        const Comm& self = unwrap<Comm>(self_obj);
 #ifdef MPI4PY_HAVE_C_ROUTINES
         nb::object holder;
         RequestKeep& keep = make_keep(holder);
@@ -492,8 +505,9 @@ void bind_p2p(nb::module_& m, Classes& c) {
       "Nonblocking send and receive.");
   cls.def(
       "Isendrecv_replace",
-      [](const Comm& self, nb::handle buf, int dest, int sendtag, int source,
+      [](nb::handle self_obj, nb::handle buf, int dest, int sendtag, int source,
          int recvtag) -> nb::object {
+        const Comm& self = unwrap<Comm>(self_obj);
 #ifdef MPI4PY_HAVE_C_ROUTINES
         nb::object holder;
         RequestKeep& keep = make_keep(holder);
@@ -517,35 +531,40 @@ void bind_p2p(nb::module_& m, Classes& c) {
   // --- persistent buffer API -----------------------------------------------------------
   cls.def(
       "Send_init",
-      [](const Comm& self, nb::handle buf, int dest, int tag) {
+      [](nb::handle self_obj, nb::handle buf, int dest, int tag) {
+        const Comm& self = unwrap<Comm>(self_obj);
         return comm_send_init(SendMode::kStandard, self, buf, dest, tag);
       },
       nb::arg("buf").none(), nb::arg("dest"), nb::arg("tag") = 0,
       "Create a persistent request for a send.");
   cls.def(
       "Bsend_init",
-      [](const Comm& self, nb::handle buf, int dest, int tag) {
+      [](nb::handle self_obj, nb::handle buf, int dest, int tag) {
+        const Comm& self = unwrap<Comm>(self_obj);
         return comm_send_init(SendMode::kBuffered, self, buf, dest, tag);
       },
       nb::arg("buf").none(), nb::arg("dest"), nb::arg("tag") = 0,
       "Persistent request for a send in buffered mode.");
   cls.def(
       "Ssend_init",
-      [](const Comm& self, nb::handle buf, int dest, int tag) {
+      [](nb::handle self_obj, nb::handle buf, int dest, int tag) {
+        const Comm& self = unwrap<Comm>(self_obj);
         return comm_send_init(SendMode::kSynchronous, self, buf, dest, tag);
       },
       nb::arg("buf").none(), nb::arg("dest"), nb::arg("tag") = 0,
       "Persistent request for a send in synchronous mode.");
   cls.def(
       "Rsend_init",
-      [](const Comm& self, nb::handle buf, int dest, int tag) {
+      [](nb::handle self_obj, nb::handle buf, int dest, int tag) {
+        const Comm& self = unwrap<Comm>(self_obj);
         return comm_send_init(SendMode::kReady, self, buf, dest, tag);
       },
       nb::arg("buf").none(), nb::arg("dest"), nb::arg("tag") = 0,
       "Persistent request for a send in ready mode.");
   cls.def(
       "Recv_init",
-      [](const Comm& self, nb::handle buf, int source, int tag) {
+      [](nb::handle self_obj, nb::handle buf, int source, int tag) {
+        const Comm& self = unwrap<Comm>(self_obj);
         nb::object holder;
         RequestKeep& keep = make_keep(holder);
         keep.persistent = true;
@@ -562,8 +581,9 @@ void bind_p2p(nb::module_& m, Classes& c) {
   // --- partitioned (MPI-4) --------------------------------------------------------------
   cls.def(
       "Psend_init",
-      [](const Comm& self, nb::handle buf, int partitions, int dest, int tag,
+      [](nb::handle self_obj, nb::handle buf, int partitions, int dest, int tag,
          nb::handle info) -> nb::object {
+        const Comm& self = unwrap<Comm>(self_obj);
 #if MPI_VERSION >= 4
         MPI_Info minfo = info_arg(info);
         nb::object holder;
@@ -584,8 +604,9 @@ void bind_p2p(nb::module_& m, Classes& c) {
       nb::arg("info") = nb::none(), "Create a request for a partitioned send operation.");
   cls.def(
       "Precv_init",
-      [](const Comm& self, nb::handle buf, int partitions, int source, int tag,
+      [](nb::handle self_obj, nb::handle buf, int partitions, int source, int tag,
          nb::handle info) -> nb::object {
+        const Comm& self = unwrap<Comm>(self_obj);
 #if MPI_VERSION >= 4
         MPI_Info minfo = info_arg(info);
         nb::object holder;
@@ -607,12 +628,14 @@ void bind_p2p(nb::module_& m, Classes& c) {
       "Create a request for a partitioned recv operation.");
 
   // --- probes ---------------------------------------------------------------------------
-  auto probe = [](const Comm& self, int source, int tag, nb::handle status) {
+  auto probe = [](nb::handle self_obj, int source, int tag, nb::handle status) {
+    const Comm& self = unwrap<Comm>(self_obj);
     MPI_Status* st = status_arg(status);
     check(nogil([&] { return MPI_Probe(source, tag, self.ob_mpi, st); }));
     return true;
   };
-  auto iprobe = [](const Comm& self, int source, int tag, nb::handle status) {
+  auto iprobe = [](nb::handle self_obj, int source, int tag, nb::handle status) {
+    const Comm& self = unwrap<Comm>(self_obj);
     MPI_Status* st = status_arg(status);
     int flag = 0;
     check(MPI_Iprobe(source, tag, self.ob_mpi, &flag, st));
@@ -630,44 +653,51 @@ void bind_p2p(nb::module_& m, Classes& c) {
   // --- object API -------------------------------------------------------------------------
   cls.def(
       "send",
-      [](const Comm& self, nb::handle obj, int dest, int tag) {
+      [](nb::handle self_obj, nb::handle obj, int dest, int tag) {
+        const Comm& self = unwrap<Comm>(self_obj);
         obj_send(SendMode::kStandard, self, obj, dest, tag);
       },
       nb::arg("obj").none(), nb::arg("dest"), nb::arg("tag") = 0, "Send in standard mode.");
   cls.def(
       "bsend",
-      [](const Comm& self, nb::handle obj, int dest, int tag) {
+      [](nb::handle self_obj, nb::handle obj, int dest, int tag) {
+        const Comm& self = unwrap<Comm>(self_obj);
         obj_send(SendMode::kBuffered, self, obj, dest, tag);
       },
       nb::arg("obj").none(), nb::arg("dest"), nb::arg("tag") = 0, "Send in buffered mode.");
   cls.def(
       "ssend",
-      [](const Comm& self, nb::handle obj, int dest, int tag) {
+      [](nb::handle self_obj, nb::handle obj, int dest, int tag) {
+        const Comm& self = unwrap<Comm>(self_obj);
         obj_send(SendMode::kSynchronous, self, obj, dest, tag);
       },
       nb::arg("obj").none(), nb::arg("dest"), nb::arg("tag") = 0, "Send in synchronous mode.");
   cls.def(
       "isend",
-      [](const Comm& self, nb::handle obj, int dest, int tag) {
+      [](nb::handle self_obj, nb::handle obj, int dest, int tag) {
+        const Comm& self = unwrap<Comm>(self_obj);
         return obj_isend(SendMode::kStandard, self, obj, dest, tag);
       },
       nb::arg("obj").none(), nb::arg("dest"), nb::arg("tag") = 0, "Nonblocking send.");
   cls.def(
       "ibsend",
-      [](const Comm& self, nb::handle obj, int dest, int tag) {
+      [](nb::handle self_obj, nb::handle obj, int dest, int tag) {
+        const Comm& self = unwrap<Comm>(self_obj);
         return obj_isend(SendMode::kBuffered, self, obj, dest, tag);
       },
       nb::arg("obj").none(), nb::arg("dest"), nb::arg("tag") = 0, "Send in buffered mode.");
   cls.def(
       "issend",
-      [](const Comm& self, nb::handle obj, int dest, int tag) {
+      [](nb::handle self_obj, nb::handle obj, int dest, int tag) {
+        const Comm& self = unwrap<Comm>(self_obj);
         return obj_isend(SendMode::kSynchronous, self, obj, dest, tag);
       },
       nb::arg("obj").none(), nb::arg("dest"), nb::arg("tag") = 0,
       "Nonblocking send in synchronous mode.");
   cls.def(
       "recv",
-      [](const Comm& self, nb::handle buf, int source, int tag, nb::handle status) {
+      [](nb::handle self_obj, nb::handle buf, int source, int tag, nb::handle status) {
+        const Comm& self = unwrap<Comm>(self_obj);
         MPI_Status* st = status_arg(status);
         if (buf.is_none()) return obj_recv_any(self.ob_mpi, source, tag, st);
         return obj_recv_into(self.ob_mpi, buf, source, tag, st);
@@ -676,7 +706,8 @@ void bind_p2p(nb::module_& m, Classes& c) {
       nb::arg("status") = nb::none(), "Receive.");
   cls.def(
       "irecv",
-      [](const Comm& self, nb::handle buf, int source, int tag) {
+      [](nb::handle self_obj, nb::handle buf, int source, int tag) {
+        const Comm& self = unwrap<Comm>(self_obj);
         nb::object holder;
         RequestKeep& keep = make_keep(holder);
         keep.kind = RequestKeep::kRecvObject;
@@ -702,8 +733,9 @@ void bind_p2p(nb::module_& m, Classes& c) {
       "Nonblocking receive.");
   cls.def(
       "sendrecv",
-      [](const Comm& self, nb::handle sendobj, int dest, int sendtag, nb::handle recvbuf,
+      [](nb::handle self_obj, nb::handle sendobj, int dest, int sendtag, nb::handle recvbuf,
          int source, int recvtag, nb::handle status) {
+        const Comm& self = unwrap<Comm>(self_obj);
         MPI_Status* st = status_arg(status);
         MessageSpec s;
         dump_object(sendobj, s);

@@ -3,6 +3,7 @@
 // coll_reduce.cpp (reductions), coll_neighbor.cpp (neighbourhood collectives)
 // and coll_obj.cpp (the object API).
 #include "coll.hpp"
+
 #include "p2p.hpp"
 
 namespace mpi4py {

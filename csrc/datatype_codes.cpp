@@ -267,7 +267,8 @@ void bind_datatype_codes(nb::module_& m, Classes& c) {
         if (nb::handle named = named_datatype(type); named.is_valid()) return nb::borrow(named);
         return wrap<Datatype>(type, kPredefined);
       },
-      nb::arg("cls"), nb::arg("code"), "Return the predefined datatype for a character code or type string.");
+      nb::arg("cls"), nb::arg("code"),
+      "Return the predefined datatype for a character code or type string.");
 }
 
 }  // namespace mpi4py

@@ -445,7 +445,8 @@ void bind_datatype_create(nb::module_& m, Classes& c) {
         check(MPI_Type_match_size(typeclass, size, &type));
         return wrap_as<Datatype>(cls, type, kPredefined);
       },
-      nb::arg("cls"), nb::arg("typeclass"), nb::arg("size"), "Find a datatype matching a specified size in bytes.");
+      nb::arg("cls"), nb::arg("typeclass"), nb::arg("size"),
+      "Find a datatype matching a specified size in bytes.");
   def_classmethod(
       cls, "Get_value_index",
       [](nb::handle cls, const Datatype& value, const Datatype& index) {

@@ -1,15 +1,16 @@
 // MPI error codes to Python exceptions, and the error-class/string functions.
 #include "errors.hpp"
-#include "handle.hpp"
 
 #include <string>
+
+#include "handle.hpp"
 
 namespace mpi4py {
 
 namespace {
 // MPI.Exception, set once at module init; borrowed, the module attribute owns it.
 PyObject* exception_type = nullptr;
-}
+}  // namespace
 
 void set_exception_type(nb::handle type) { exception_type = type.ptr(); }
 

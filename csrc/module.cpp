@@ -2,8 +2,8 @@
 // dependency order, then initializes MPI as mpi4py.rc says.
 #include "buffer.hpp"
 #include "env.hpp"
-#include "pickle.hpp"
 #include "errors.hpp"
+#include "pickle.hpp"
 #include "types.hpp"
 
 namespace mpi4py {

@@ -13,16 +13,18 @@ void bind_status(nb::module_& m, Classes& c) {
   (void)m;
   auto& cls = c.status;
   cls.def(nb::init<>());
-  cls.def("__init__", [](Status* self, const Status& other) { new (self) Status(other); },
-          nb::arg("status"));
+  cls.def(
+      "__init__", [](Status* self, const Status& other) { new (self) Status(other); },
+      nb::arg("status"));
   cls.def("Get_source", [](const Status& s) { return s.ob_mpi.MPI_SOURCE; });
-  cls.def("Set_source", [](Status& s, int source) { s.ob_mpi.MPI_SOURCE = source; },
-          nb::arg("source"));
+  cls.def(
+      "Set_source", [](Status& s, int source) { s.ob_mpi.MPI_SOURCE = source; }, nb::arg("source"));
   cls.def("Get_tag", [](const Status& s) { return s.ob_mpi.MPI_TAG; });
-  cls.def("Set_tag", [](Status& s, int tag) { s.ob_mpi.MPI_TAG = tag; }, nb::arg("tag"));
+  cls.def(
+      "Set_tag", [](Status& s, int tag) { s.ob_mpi.MPI_TAG = tag; }, nb::arg("tag"));
   cls.def("Get_error", [](const Status& s) { return s.ob_mpi.MPI_ERROR; });
-  cls.def("Set_error", [](Status& s, int error) { s.ob_mpi.MPI_ERROR = error; },
-          nb::arg("error"));
+  cls.def(
+      "Set_error", [](Status& s, int error) { s.ob_mpi.MPI_ERROR = error; }, nb::arg("error"));
   cls.def(
       "Get_count",
       [](const Status& s, const Datatype* type) {
@@ -51,7 +53,8 @@ void bind_status(nb::module_& m, Classes& c) {
     return bool(flag);
   });
   cls.def(
-      "Set_cancelled", [](Status& s, bool flag) { check(MPI_Status_set_cancelled(&s.ob_mpi, flag)); },
+      "Set_cancelled",
+      [](Status& s, bool flag) { check(MPI_Status_set_cancelled(&s.ob_mpi, flag)); },
       nb::arg("flag"));
   cls.def_prop_rw(
       "source", [](const Status& s) { return s.ob_mpi.MPI_SOURCE; },

@@ -30,7 +30,9 @@ struct Request : Handle<MPI_Request> {
 };
 struct Prequest : Request {};
 struct Grequest : Request {};
-struct Message : Handle<MPI_Message> { nb::object keep; };  // keep: mprobe's receive buffer
+struct Message : Handle<MPI_Message> {
+  nb::object keep;
+};  // keep: mprobe's receive buffer
 struct Win : Handle<MPI_Win> {};
 struct File : Handle<MPI_File> {};
 #if MPI_VERSION >= 4

@@ -4,6 +4,7 @@
 #include "p2p.hpp"
 
 #include <string>
+#include <unordered_map>
 
 #include "pickle.hpp"
 
@@ -21,18 +22,46 @@ PyObject* std_loads = nullptr;  // pickle.loads
 
 enum class SendMode { kStandard, kBuffered, kSynchronous, kReady };
 
-// The buffered-send buffer attached through MPI.Attach_buffer.
+#if MPI_VERSION > 4 || (MPI_VERSION == 4 && MPI_SUBVERSION >= 1)
+#define MPI4PY_HAVE_MPI_4_1 1
+#endif
+
+// A buffer attached for buffered sends (to the process, or with MPI-4.1 to a
+// communicator): held, and so locked against resizing, until detached.
+struct Attached {
+  PyBuffer buffer;
+  PyObject* object = nullptr;  // what Detach_buffer returns
+  void set(PyBuffer&& held, nb::handle obj) {
+    buffer = std::move(held);
+    Py_XINCREF(obj.ptr());
+    Py_XDECREF(object);
+    object = obj.ptr();
+  }
+  nb::object take() {
+    nb::object result = object ? nb::steal(object) : nb::none();
+    object = nullptr;
+    buffer.release();
+    return result;
+  }
+};
+
 struct AutomaticType {};
-PyObject* buffer_automatic = nullptr;        // MPI.BUFFER_AUTOMATIC (owned by the module)
-PyBuffer* attached_buffer = new PyBuffer();  // never destroyed: see drop_attached
-PyObject* attached_object = nullptr;
+PyObject* buffer_automatic = nullptr;  // MPI.BUFFER_AUTOMATIC (owned by the module)
+// Never destroyed (they hold Python references past interpreter teardown
+// otherwise); emptied by an atexit hook.
+Attached* process_buffer = new Attached();
 
 // A buffered send with no buffer attached fails with ERR_BUFFER. Refused here,
 // before MPI: Open MPI 4.1 loses the message sequence to that peer when it
-// fails such a send, and every later message to it then hangs.
+// fails such a send, and every later message to it then hangs. (MPI-4.1
+// libraries may have communicator or automatic buffers: they decide.)
 void check_buffered(SendMode mode, int dest) {
-  if (mode == SendMode::kBuffered && dest != MPI_PROC_NULL && attached_object == nullptr)
+#ifndef MPI4PY_HAVE_MPI_4_1
+  if (mode == SendMode::kBuffered && dest != MPI_PROC_NULL && process_buffer->object == nullptr)
     raise_mpi_error(MPI_ERR_BUFFER);
+#else
+  (void)mode, (void)dest;
+#endif
 }
 
 int send_call(SendMode mode, const MessageSpec& s, int dest, int tag, MPI_Comm comm) {
@@ -142,7 +171,7 @@ MPI_Count partition_count(const MessageSpec& spec, int partitions) {
 void obj_send(SendMode mode, const Comm& self, nb::handle obj, int dest, int tag) {
   check_buffered(mode, dest);
   MessageSpec s;
-  dump_object(obj, s);
+  if (dest != MPI_PROC_NULL) dump_object(obj, s);  // nothing travels to PROC_NULL
   check(nogil([&] { return send_call(mode, s, dest, tag, self.ob_mpi); }));
 }
 
@@ -150,7 +179,7 @@ nb::object obj_isend(SendMode mode, const Comm& self, nb::handle obj, int dest, 
   check_buffered(mode, dest);
   nb::object holder;
   RequestKeep& keep = make_keep(holder);
-  dump_object(obj, keep.send);
+  if (dest != MPI_PROC_NULL) dump_object(obj, keep.send);
   MPI_Request request = MPI_REQUEST_NULL;
   check(isend_call(mode, keep.send, dest, tag, self.ob_mpi, &request));
   return new_request(nb::type<Request>(), request, std::move(holder));
@@ -210,40 +239,41 @@ void wait_released(MPI_Request* request) {
 
 // --- the buffered-send buffer ----------------------------------------------------------
 
+// Acquire `buf` for attaching: (address, size) in `held`, or true for
+// BUFFER_AUTOMATIC (None means the same).
+bool attach_spec(nb::handle buf, PyBuffer& held) {
+  if (buf.is_none() || buf.ptr() == buffer_automatic) return true;
+  held.acquire(buf, true);
+  return false;
+}
+
 void attach_buffer(nb::handle buf) {
-  if (buf.is_none() || buf.ptr() == buffer_automatic) {
+  PyBuffer held;
+  if (attach_spec(buf, held)) {
 #ifdef MPI_BUFFER_AUTOMATIC
     check(MPI_Buffer_attach(MPI_BUFFER_AUTOMATIC, 0));
-    Py_XDECREF(attached_object);
-    Py_INCREF(buffer_automatic);
-    attached_object = buffer_automatic;
+    process_buffer->set(PyBuffer(), nb::handle(buffer_automatic));
     return;
 #else
     raise_not_implemented("MPI_BUFFER_AUTOMATIC");
 #endif
   }
-  PyBuffer held;
-  held.acquire(buf, true);
-  void* addr = held.data();
   MPI_Count size = held.nbytes();
   if (size > INT_MAX) {
 #ifdef MPI4PY_HAVE_C_ROUTINES
-    check(MPI_Buffer_attach_c(addr, size));
+    check(MPI_Buffer_attach_c(held.data(), size));
 #else
     raise_value_error("buffer of more than 2**31-1 bytes needs an MPI-4 library");
 #endif
   } else {
-    check(MPI_Buffer_attach(addr, static_cast<int>(size)));
+    check(MPI_Buffer_attach(held.data(), static_cast<int>(size)));
   }
-  *attached_buffer = std::move(held);
-  Py_XDECREF(attached_object);
-  Py_INCREF(buf.ptr());
-  attached_object = buf.ptr();
+  process_buffer->set(std::move(held), buf);
 }
 
 nb::object detach_buffer() {
   // Nothing attached: None (Open MPI would fail where MPICH returns nothing).
-  if (attached_object == nullptr) return nb::none();
+  if (process_buffer->object == nullptr) return nb::none();
   void* addr = nullptr;
 #ifdef MPI4PY_HAVE_C_ROUTINES
   MPI_Count size = 0;
@@ -252,17 +282,42 @@ nb::object detach_buffer() {
   int size = 0;
   check(nogil([&] { return MPI_Buffer_detach(&addr, &size); }));
 #endif
-  nb::object result = nb::none();
-  if (attached_object) result = nb::steal(attached_object);
-  attached_object = nullptr;
-  attached_buffer->release();
-  return result;
+  return process_buffer->take();
 }
 
+#ifdef MPI4PY_HAVE_MPI_4_1
+// Buffers attached to communicators, by communicator handle.
+std::unordered_map<std::intptr_t, Attached>* comm_buffers =
+    new std::unordered_map<std::intptr_t, Attached>();
+
+void comm_attach_buffer(const Comm& self, nb::handle buf) {
+  PyBuffer held;
+  if (attach_spec(buf, held)) {
+    check(MPI_Comm_attach_buffer(self.ob_mpi, MPI_BUFFER_AUTOMATIC, 0));
+    (*comm_buffers)[self.as_int()].set(PyBuffer(), nb::handle(buffer_automatic));
+    return;
+  }
+  check(MPI_Comm_attach_buffer_c(self.ob_mpi, held.data(), held.nbytes()));
+  (*comm_buffers)[self.as_int()].set(std::move(held), buf);
+}
+
+nb::object comm_detach_buffer(const Comm& self) {
+  void* addr = nullptr;
+  MPI_Count size = 0;
+  check(nogil([&] { return MPI_Comm_detach_buffer_c(self.ob_mpi, &addr, &size); }));
+  auto found = comm_buffers->find(self.as_int());
+  if (found == comm_buffers->end()) return nb::none();
+  nb::object result = found->second.take();
+  comm_buffers->erase(found);
+  return result;
+}
+#endif
+
 void drop_attached() {
-  attached_buffer->release();
-  Py_XDECREF(attached_object);
-  attached_object = nullptr;
+  process_buffer->take();
+#ifdef MPI4PY_HAVE_MPI_4_1
+  comm_buffers->clear();
+#endif
 }
 
 }  // namespace
@@ -738,7 +793,7 @@ void bind_p2p(nb::module_& m, Classes& c) {
         const Comm& self = unwrap<Comm>(self_obj);
         MPI_Status* st = status_arg(status);
         MessageSpec s;
-        dump_object(sendobj, s);
+        if (dest != MPI_PROC_NULL) dump_object(sendobj, s);
         MPI_Request request = MPI_REQUEST_NULL;
         check(isend_call(SendMode::kStandard, s, dest, sendtag, self.ob_mpi, &request));
         nb::object result;
@@ -770,6 +825,34 @@ void bind_p2p(nb::module_& m, Classes& c) {
   m.def("Attach_buffer", &attach_buffer, nb::arg("buf").none(),
         "Attach a user-provided buffer for sending in buffered mode.");
   m.def("Detach_buffer", &detach_buffer, "Remove an existing attached buffer.");
+#ifdef MPI4PY_HAVE_MPI_4_1
+  m.def(
+      "Flush_buffer", [] { check(nogil([] { return MPI_Buffer_flush(); })); },
+      "Block until all buffered messages have been transmitted.");
+  m.def(
+      "Iflush_buffer",
+      [] {
+        MPI_Request request = MPI_REQUEST_NULL;
+        check(MPI_Buffer_iflush(&request));
+        return new_request(nb::type<Request>(), request, nb::object());
+      },
+      "Nonblocking flush for buffered messages.");
+  cls.def("Attach_buffer", &comm_attach_buffer, nb::arg("buf").none(),
+          "Attach a user-provided buffer for sending in buffered mode.");
+  cls.def("Detach_buffer", &comm_detach_buffer, "Remove an existing attached buffer.");
+  cls.def(
+      "Flush_buffer",
+      [](const Comm& self) { check(nogil([&] { return MPI_Comm_flush_buffer(self.ob_mpi); })); },
+      "Block until all buffered messages have been transmitted.");
+  cls.def(
+      "Iflush_buffer",
+      [](const Comm& self) {
+        MPI_Request request = MPI_REQUEST_NULL;
+        check(MPI_Comm_iflush_buffer(self.ob_mpi, &request));
+        return new_request(nb::type<Request>(), request, nb::object());
+      },
+      "Nonblocking flush for buffered messages.");
+#else
   m.def(
       "Flush_buffer", [] { raise_not_implemented("MPI_Buffer_flush"); },
       "Block until all buffered messages have been transmitted.");
@@ -792,6 +875,7 @@ void bind_p2p(nb::module_& m, Classes& c) {
       "Iflush_buffer",
       [](const Comm&) -> nb::object { raise_not_implemented("MPI_Comm_iflush_buffer"); },
       "Nonblocking flush for buffered messages.");
+#endif
   nb::module_::import_("atexit").attr("register")(nb::cpp_function(&drop_attached));
 }
 

@@ -35,14 +35,23 @@ struct RequestKeep {
   ~RequestKeep();
 };
 
+// The Python object holding a RequestKeep: a bare CPython object (no nanobind
+// instance bookkeeping), allocated once per nonblocking operation.
+struct KeepObject {
+  PyObject_HEAD RequestKeep keep;
+};
+
 // A new RequestKeep held by a new Python object stored into `holder`.
 RequestKeep& make_keep(nb::object& holder);
 
+// The RequestKeep held by `holder` (an object made by make_keep).
+inline RequestKeep& keep_in(nb::handle holder) {
+  return reinterpret_cast<KeepObject*>(holder.ptr())->keep;
+}
+
 // The keep of a request object, or nullptr.
 inline RequestKeep* keep_of(const Request& request) {
-  return request.keep.is_valid() && nb::isinstance<RequestKeep>(request.keep)
-             ? nb::inst_ptr<RequestKeep>(request.keep)
-             : nullptr;
+  return request.keep.is_valid() ? &keep_in(request.keep) : nullptr;
 }
 
 // A new request object of Python type `type` owning `keep` (may be null).

@@ -54,6 +54,7 @@ struct Orphan {
 // destruction runs after the interpreter is gone. Cleared by an atexit hook.
 std::vector<std::unique_ptr<Orphan>>* orphans = new std::vector<std::unique_ptr<Orphan>>();
 unsigned orphan_tick = 0;
+size_t orphan_limit = 64;  // prune when the list grows past this (amortized O(1) per orphan)
 
 void prune_orphans() {
   if (!mpi_active()) return;
@@ -69,6 +70,7 @@ void prune_orphans() {
     if (!flag) list[kept++] = std::move(list[i]);
   }
   list.resize(kept);
+  orphan_limit = kept < 32 ? 64 : 2 * kept;
 }
 
 void park(MPI_Request handle, RequestKeep& keep) {
@@ -80,7 +82,7 @@ void park(MPI_Request handle, RequestKeep& keep) {
   orphan->obj = std::move(keep.obj);
   keep.done = true;
   orphans->push_back(std::move(orphan));
-  prune_orphans();
+  if (orphans->size() >= orphan_limit) prune_orphans();
 }
 
 void drop_orphans() {
@@ -88,7 +90,27 @@ void drop_orphans() {
   orphans->clear();
 }
 
-nb::handle keep_type;
+PyTypeObject* keep_type = nullptr;  // never freed: keeps outlive nothing but the process
+
+void keep_dealloc(PyObject* self) {
+  PyTypeObject* type = Py_TYPE(self);
+  reinterpret_cast<KeepObject*>(self)->keep.~RequestKeep();
+  type->tp_free(self);
+  Py_DECREF(type);
+}
+
+PyTypeObject* make_keep_type() {
+  PyType_Slot slots[] = {{Py_tp_dealloc, reinterpret_cast<void*>(&keep_dealloc)},
+                         {Py_tp_doc, const_cast<char*>("Buffers owned by a pending request.")},
+                         {0, nullptr}};
+  PyType_Spec spec = {"mpi4py.MPI._RequestKeep", static_cast<int>(sizeof(KeepObject)), 0,
+                      Py_TPFLAGS_DEFAULT, slots};
+  PyObject* type = PyType_FromSpec(&spec);
+  if (!type) throw nb::python_error();
+  auto* result = reinterpret_cast<PyTypeObject*>(type);
+  result->tp_new = nullptr;  // made by make_keep only
+  return result;
+}
 
 // ---------------------------------------------------------------------------
 // Exceptions raised by Grequest callbacks, which MPI calls from inside a
@@ -543,18 +565,19 @@ RequestKeep::~RequestKeep() {
 }
 
 RequestKeep& make_keep(nb::object& holder) {
-  if (!orphans->empty() && (++orphan_tick & 63) == 0) prune_orphans();
-  holder = nb::inst_alloc(keep_type);
-  RequestKeep* keep = nb::inst_ptr<RequestKeep>(holder);
+  if (!orphans->empty() && (++orphan_tick & 1023) == 0) prune_orphans();
+  PyObject* obj = keep_type->tp_alloc(keep_type, 0);
+  if (!obj) throw nb::python_error();
+  RequestKeep* keep = &reinterpret_cast<KeepObject*>(obj)->keep;
   new (keep) RequestKeep();
-  nb::inst_mark_ready(holder);
+  holder = nb::steal(obj);
   return *keep;
 }
 
 nb::object new_request(nb::handle type, MPI_Request handle, nb::object keep) {
   nb::object obj = wrap_as<Request>(type, handle);
   if (keep.is_valid()) {
-    nb::inst_ptr<RequestKeep>(keep)->handle = handle;
+    keep_in(keep).handle = handle;
     nb::inst_ptr<Request>(obj)->keep = std::move(keep);
   }
   return obj;
@@ -562,6 +585,9 @@ nb::object new_request(nb::handle type, MPI_Request handle, nb::object keep) {
 
 MPI_Status* status_arg(nb::handle status) {
   if (status.is_none()) return MPI_STATUS_IGNORE;
+  static PyObject* const exact = nb::type<Status>().ptr();
+  if (reinterpret_cast<PyObject*>(Py_TYPE(status.ptr())) == exact)  // skip the generic cast
+    return &nb::inst_ptr<Status>(status)->ob_mpi;
   Status* s = nullptr;
   if (!nb::try_cast<Status*>(status, s) || s == nullptr) {
     std::string message =
@@ -572,7 +598,7 @@ MPI_Status* status_arg(nb::handle status) {
 }
 
 void bind_request(nb::module_& m, Classes& c) {
-  keep_type = nb::class_<RequestKeep>(m, "_RequestKeep", "Buffers owned by a pending request.");
+  keep_type = make_keep_type();
   nb::module_::import_("atexit").attr("register")(nb::cpp_function(&drop_orphans));
 
   auto& cls = c.request;

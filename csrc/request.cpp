@@ -546,14 +546,6 @@ Prequest& as_prequest(nb::handle obj) {
   return *r;
 }
 
-template <class Func, class... Extra>
-void def_classmethod_here(nb::handle cls, const char* name, Func&& func, const Extra&... extra) {
-  nb::object function = nb::cpp_function(std::forward<Func>(func), nb::name(name), extra...);
-  nb::object method = nb::steal(PyClassMethod_New(function.ptr()));
-  if (!method.is_valid()) throw nb::python_error();
-  nb::setattr(cls, name, method);
-}
-
 }  // namespace
 
 // ---------------------------------------------------------------------------
@@ -827,7 +819,7 @@ void bind_request(nb::module_& m, Classes& c) {
 
   // --- generalized requests --------------------------------------------------------
   auto& gcls = c.grequest;
-  def_classmethod_here(
+  def_classmethod(
       gcls, "Start",
       [](nb::handle type, nb::handle query_fn, nb::handle free_fn, nb::handle cancel_fn,
          nb::handle args, nb::handle kwargs) {

@@ -122,10 +122,9 @@ void bind_handle_init(Class& cls, typename Family::mpi_type null_value) {
       nb::arg("obj") = nb::none());
 }
 
+// ==/!= by handle, hash, bool (not null) and the `handle` property.
 template <class T, class Class>
-void bind_handle_basics(Class& cls, typename T::mpi_type null_value) {
-  if (defines(cls, "handle")) return;
-  bind_handle_init<T, T>(cls, null_value);
+void bind_handle_compare(Class& cls, typename T::mpi_type null_value) {
   cls.def("__eq__", [](const T& self, nb::handle other) -> nb::object {
     T* rhs = nullptr;
     if (!nb::try_cast<T*>(other, rhs) || rhs == nullptr) return nb::borrow(Py_NotImplemented);
@@ -140,6 +139,13 @@ void bind_handle_basics(Class& cls, typename T::mpi_type null_value) {
   cls.def("__bool__", [null_value](const T& self) { return self.ob_mpi != null_value; });
   cls.def_prop_ro(
       "handle", [](const T& self) { return self.as_int(); }, "MPI handle as an integer.");
+}
+
+template <class T, class Class>
+void bind_handle_basics(Class& cls, typename T::mpi_type null_value) {
+  if (defines(cls, "handle")) return;
+  bind_handle_init<T, T>(cls, null_value);
+  bind_handle_compare<T>(cls, null_value);
 }
 
 }  // namespace mpi4py

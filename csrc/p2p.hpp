@@ -97,22 +97,7 @@ void bind_keep_handle(Class& cls, typename Family::mpi_type null_value, bool com
         }
       },
       nb::arg("obj") = nb::none());
-  if (!compare) return;
-  using T = Family;
-  cls.def("__eq__", [](const T& self, nb::handle other) -> nb::object {
-    T* rhs = nullptr;
-    if (!nb::try_cast<T*>(other, rhs) || rhs == nullptr) return nb::borrow(Py_NotImplemented);
-    return nb::bool_(self.ob_mpi == rhs->ob_mpi);
-  });
-  cls.def("__ne__", [](const T& self, nb::handle other) -> nb::object {
-    T* rhs = nullptr;
-    if (!nb::try_cast<T*>(other, rhs) || rhs == nullptr) return nb::borrow(Py_NotImplemented);
-    return nb::bool_(self.ob_mpi != rhs->ob_mpi);
-  });
-  cls.def("__hash__", [](const T& self) { return static_cast<Py_ssize_t>(self.as_int()); });
-  cls.def("__bool__", [null_value](const T& self) { return self.ob_mpi != null_value; });
-  cls.def_prop_ro(
-      "handle", [](const T& self) { return self.as_int(); }, "MPI handle as an integer.");
+  if (compare) bind_handle_compare<Family>(cls, null_value);
 }
 
 }  // namespace mpi4py
